@@ -1,0 +1,418 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/* Skeleton load, libxdp attach, pinning: see loader.h. */
+#include <errno.h>
+#include <net/if.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <xdp/libxdp.h>
+
+#include "loader.h"
+#include "log.h"
+/* after abi.h (via loader.h): the skeleton names its types */
+#include "xdp/xgate.skel.h"
+
+#ifndef BPF_FS_MAGIC
+#define BPF_FS_MAGIC 0xcafe4a11
+#endif
+
+#define XG_PROG_NAME "xgate_xdp"
+#define XG_MAX_ATTACH 16
+
+struct xg_datapath {
+	struct xgate_bpf *skel;
+	struct xdp_program *xprog; /* set once attached through libxdp */
+	int loaded;
+	char pin_root[256];
+	struct xg_mapset ms;
+	struct xg_mapset_bpf ms_priv;
+	struct {
+		int ifindex;
+		enum xdp_attach_mode mode;
+	} attached[XG_MAX_ATTACH];
+	int nattached;
+};
+
+void xg_loader_opts_default(struct xg_loader_opts *o)
+{
+	struct xg_config def = XG_CONFIG_DEFAULT;
+
+	memset(o, 0, sizeof(*o));
+	o->pin_root = XG_PIN_ROOT_DEFAULT;
+	o->cfg = def;
+}
+
+int xg_xdp_mode_parse(const char *s, enum xg_xdp_mode *mode)
+{
+	if (!strcmp(s, "native") || !strcmp(s, "drv"))
+		*mode = XG_XDP_NATIVE;
+	else if (!strcmp(s, "generic") || !strcmp(s, "skb"))
+		*mode = XG_XDP_GENERIC;
+	else if (!strcmp(s, "offload") || !strcmp(s, "hw"))
+		*mode = XG_XDP_OFFLOAD;
+	else
+		return -EINVAL;
+	return 0;
+}
+
+const char *xg_xdp_mode_str(enum xg_xdp_mode mode)
+{
+	switch (mode) {
+	case XG_XDP_NATIVE:
+		return "native";
+	case XG_XDP_GENERIC:
+		return "generic";
+	case XG_XDP_OFFLOAD:
+		return "offload";
+	}
+	return "?";
+}
+
+static enum xdp_attach_mode to_libxdp_mode(enum xg_xdp_mode m)
+{
+	switch (m) {
+	case XG_XDP_GENERIC:
+		return XDP_MODE_SKB;
+	case XG_XDP_OFFLOAD:
+		return XDP_MODE_HW;
+	default:
+		return XDP_MODE_NATIVE;
+	}
+}
+
+/* The pin root must sit on a bpffs; make the directory if it does not
+ * exist yet. */
+static int check_pin_root(const char *root, struct xg_err *err)
+{
+	char parent[256], *slash;
+	struct statfs sfs;
+
+	if (!statfs(root, &sfs)) {
+		if (sfs.f_type != BPF_FS_MAGIC) {
+			xg_err_set(err, root,
+				   "not on a bpffs: mount one (mount -t bpf bpf %s) or set the pin root to a directory inside one",
+				   root);
+			return -EINVAL;
+		}
+		return 0;
+	}
+	snprintf(parent, sizeof(parent), "%s", root);
+	slash = strrchr(parent, '/');
+	if (slash && slash != parent)
+		*slash = '\0';
+	if (statfs(parent, &sfs) || sfs.f_type != BPF_FS_MAGIC) {
+		xg_err_set(err, root,
+			   "bpffs is not mounted at %s: mount -t bpf bpf %s",
+			   parent, parent);
+		return -ENOENT;
+	}
+	if (mkdir(root, 0700) && errno != EEXIST) {
+		int e = -errno;
+
+		xg_err_set(err, root, "cannot create pin directory: %s",
+			   strerror(-e));
+		return e;
+	}
+	return 0;
+}
+
+static void fill_mapset(struct xg_datapath *dp)
+{
+	struct xgate_bpf *s = dp->skel;
+
+	for (int i = 0; i < XG_M__MAX; i++)
+		dp->ms_priv.fd[i] = -1;
+	dp->ms_priv.fd[XG_M_IPCACHE] = bpf_map__fd(s->maps.xg_ipcache);
+	dp->ms_priv.fd[XG_M_POLICY] = bpf_map__fd(s->maps.xg_policy);
+	dp->ms_priv.fd[XG_M_CT] = bpf_map__fd(s->maps.xg_ct);
+	dp->ms_priv.fd[XG_M_DENYCACHE] = bpf_map__fd(s->maps.xg_denycache);
+	dp->ms_priv.fd[XG_M_FRAG] = bpf_map__fd(s->maps.xg_frag);
+	dp->ms_priv.fd[XG_M_RUNTIME] = bpf_map__fd(s->maps.xg_runtime);
+	dp->ms_priv.fd[XG_M_DROPS] = bpf_map__fd(s->maps.xg_drops);
+	dp->ms_priv.fd[XG_M_VERDICTS] = bpf_map__fd(s->maps.xg_verdicts);
+	dp->ms_priv.fd[XG_M_TXPORTS] = bpf_map__fd(s->maps.xg_txports);
+	dp->ms_priv.fd[XG_M_XSKS] = bpf_map__fd(s->maps.xg_xsks);
+	xg_mapset_bpf_init(&dp->ms, &dp->ms_priv);
+}
+
+int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
+	       struct xg_err *err)
+{
+	LIBBPF_OPTS(bpf_object_open_opts, oo);
+	struct xg_datapath *dp;
+	const char *root = o->pin_root ? o->pin_root : XG_PIN_ROOT_DEFAULT;
+	int ret;
+
+	dp = calloc(1, sizeof(*dp));
+	if (!dp)
+		return -ENOMEM;
+	xg_log_hook_libs();
+	snprintf(dp->pin_root, sizeof(dp->pin_root), "%s", root);
+	if (root[0]) {
+		ret = check_pin_root(root, err);
+		if (ret)
+			goto fail;
+		oo.pin_root_path = dp->pin_root;
+	}
+
+	dp->skel = xgate_bpf__open_opts(&oo);
+	if (!dp->skel) {
+		ret = -errno;
+		xg_err_set(err, "datapath", "cannot open the XDP object: %s",
+			   strerror(-ret));
+		goto fail;
+	}
+	memcpy((void *)&dp->skel->rodata->xg_cfg, &o->cfg, sizeof(o->cfg));
+#define SET_MAX(field, map)                                                    \
+	do {                                                                   \
+		if (o->field)                                                  \
+			bpf_map__set_max_entries(dp->skel->maps.map, o->field); \
+	} while (0)
+	SET_MAX(ipcache_max, xg_ipcache);
+	SET_MAX(policy_max, xg_policy);
+	SET_MAX(ct_max, xg_ct);
+	SET_MAX(denycache_max, xg_denycache);
+	SET_MAX(frag_max, xg_frag);
+#undef SET_MAX
+	if (!root[0]) {
+		struct bpf_map *m;
+
+		bpf_object__for_each_map(m, dp->skel->obj)
+			bpf_map__set_pin_path(m, NULL);
+	}
+	*out = dp;
+	return 0;
+fail:
+	free(dp);
+	return ret;
+}
+
+static int explain_load_error(struct xg_datapath *dp, int ret,
+			      struct xg_err *err)
+{
+	if (ret == -EINVAL && dp->pin_root[0])
+		xg_err_set(err, dp->pin_root,
+			   "loading failed (%s); if a pinned map there has another size or layout (e.g. map sizes changed in the config), remove it or keep the old setting",
+			   strerror(-ret));
+	else if (ret == -EPERM)
+		xg_err_set(err, "datapath",
+			   "loading failed: permission denied (needs root or CAP_BPF+CAP_NET_ADMIN)");
+	else
+		xg_err_set(err, "datapath", "loading the XDP program failed: %s",
+			   strerror(-ret));
+	return ret;
+}
+
+int xg_dp_load(struct xg_datapath *dp, struct xg_err *err)
+{
+	int ret;
+
+	if (dp->loaded)
+		return 0;
+	ret = xgate_bpf__load(dp->skel);
+	if (ret)
+		return explain_load_error(dp, ret < 0 ? ret : -errno, err);
+	dp->loaded = 1;
+	fill_mapset(dp);
+	return 0;
+}
+
+int xg_dp_attach(struct xg_datapath *dp, const char *ifname,
+		 enum xg_xdp_mode mode, struct xg_err *err)
+{
+	enum xdp_attach_mode xmode = to_libxdp_mode(mode);
+	int ifindex, ret;
+
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex) {
+		xg_err_set(err, ifname, "interface does not exist");
+		return -ENODEV;
+	}
+	if (dp->nattached == XG_MAX_ATTACH) {
+		xg_err_set(err, ifname, "too many interfaces (max %d)",
+			   XG_MAX_ATTACH);
+		return -E2BIG;
+	}
+	if (dp->loaded && !dp->xprog) {
+		xg_err_set(err, ifname,
+			   "this handle loaded the program for test runs; open another to attach");
+		return -EBUSY;
+	}
+	if (!dp->xprog) {
+		DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .obj = dp->skel->obj,
+				    .prog_name = XG_PROG_NAME);
+
+		dp->xprog = xdp_program__create(&xo);
+		ret = (int)libxdp_get_error(dp->xprog);
+		if (ret) {
+			dp->xprog = NULL;
+			xg_err_set(err, "datapath",
+				   "cannot prepare the program for libxdp: %s",
+				   strerror(-ret));
+			return ret;
+		}
+	}
+	ret = xdp_program__attach(dp->xprog, ifindex, xmode, 0);
+	if (ret) {
+		if (ret == -EOPNOTSUPP || (ret == -EINVAL && mode == XG_XDP_OFFLOAD))
+			xg_err_set(err, ifname,
+				   "XDP mode '%s' is not supported by this interface's driver; try mode generic",
+				   xg_xdp_mode_str(mode));
+		else if (ret == -EEXIST || ret == -EBUSY)
+			xg_err_set(err, ifname,
+				   "another XDP program is attached in a way that cannot be shared (%s); detach it or use libxdp",
+				   strerror(-ret));
+		else
+			xg_err_set(err, ifname, "attaching XDP (%s mode) failed: %s",
+				   xg_xdp_mode_str(mode), strerror(-ret));
+		return ret;
+	}
+	if (!dp->loaded) {
+		dp->loaded = 1;
+		fill_mapset(dp);
+	}
+	dp->attached[dp->nattached].ifindex = ifindex;
+	dp->attached[dp->nattached].mode = xmode;
+	dp->nattached++;
+	pr_info("attached to %s (%s mode)\n", ifname, xg_xdp_mode_str(mode));
+	return 0;
+}
+
+int xg_dp_detach(struct xg_datapath *dp, const char *ifname,
+		 struct xg_err *err)
+{
+	int ifindex = (int)if_nametoindex(ifname);
+
+	for (int i = 0; dp->xprog && i < dp->nattached; i++) {
+		int ret;
+
+		if (dp->attached[i].ifindex != ifindex)
+			continue;
+		ret = xdp_program__detach(dp->xprog, ifindex,
+					  dp->attached[i].mode, 0);
+		if (ret) {
+			xg_err_set(err, ifname, "detaching failed: %s",
+				   strerror(-ret));
+			return ret;
+		}
+		dp->attached[i] = dp->attached[--dp->nattached];
+		return 0;
+	}
+	return xg_dp_detach_ifname(ifname, err);
+}
+
+int xg_dp_detach_ifname(const char *ifname, struct xg_err *err)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	int ifindex, ret = -ENOENT;
+
+	ifindex = (int)if_nametoindex(ifname);
+	if (!ifindex) {
+		xg_err_set(err, ifname, "interface does not exist");
+		return -ENODEV;
+	}
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp)) {
+		xg_err_set(err, ifname, "no XDP program attached");
+		return -ENOENT;
+	}
+	for (p = xdp_multiprog__next_prog(NULL, mp); p;
+	     p = xdp_multiprog__next_prog(p, mp)) {
+		if (strcmp(xdp_program__name(p), XG_PROG_NAME))
+			continue;
+		ret = xdp_program__detach(p, ifindex,
+					  xdp_multiprog__attach_mode(mp), 0);
+		break;
+	}
+	if (ret == -ENOENT && xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		if (p && !strcmp(xdp_program__name(p), XG_PROG_NAME))
+			ret = xdp_multiprog__detach(mp);
+	}
+	xdp_multiprog__close(mp);
+	if (ret == -ENOENT)
+		xg_err_set(err, ifname, "xgate is not attached here");
+	else if (ret)
+		xg_err_set(err, ifname, "detaching failed: %s", strerror(-ret));
+	return ret;
+}
+
+int xg_dp_prog_fd(const struct xg_datapath *dp)
+{
+	return dp->loaded ? bpf_program__fd(dp->skel->progs.xgate_xdp) : -1;
+}
+
+int xg_dp_map_fd(const struct xg_datapath *dp, enum xg_map_id m)
+{
+	return dp->loaded ? dp->ms_priv.fd[m] : -1;
+}
+
+int xg_dp_events_fd(const struct xg_datapath *dp)
+{
+	return dp->loaded ? bpf_map__fd(dp->skel->maps.xg_events) : -1;
+}
+
+struct xg_mapset *xg_dp_maps(struct xg_datapath *dp)
+{
+	return dp->loaded ? &dp->ms : NULL;
+}
+
+void xg_dp_close(struct xg_datapath *dp)
+{
+	if (!dp)
+		return;
+	/* xdp_program__close does not detach; the dispatcher keeps its
+	 * reference to the program. */
+	xdp_program__close(dp->xprog);
+	xgate_bpf__destroy(dp->skel);
+	free(dp);
+}
+
+static const char *const pinned_names[XG_M__MAX] = {
+	[XG_M_IPCACHE] = XG_MAP_IPCACHE,     [XG_M_POLICY] = XG_MAP_POLICY,
+	[XG_M_CT] = XG_MAP_CT,               [XG_M_DENYCACHE] = XG_MAP_DENYCACHE,
+	[XG_M_FRAG] = XG_MAP_FRAG,           [XG_M_RUNTIME] = XG_MAP_RUNTIME,
+	[XG_M_DROPS] = XG_MAP_DROPS,         [XG_M_VERDICTS] = XG_MAP_VERDICTS,
+	[XG_M_TXPORTS] = XG_MAP_TXPORTS,     [XG_M_XSKS] = XG_MAP_XSKS,
+};
+
+int xg_maps_open_pinned(const char *pin_root, struct xg_mapset *ms,
+			struct xg_mapset_bpf *priv, struct xg_err *err)
+{
+	char path[512];
+
+	if (!pin_root)
+		pin_root = XG_PIN_ROOT_DEFAULT;
+	for (int i = 0; i < XG_M__MAX; i++)
+		priv->fd[i] = -1;
+	for (int i = 0; i < XG_M__MAX; i++) {
+		snprintf(path, sizeof(path), "%s/%s", pin_root, pinned_names[i]);
+		priv->fd[i] = bpf_obj_get(path);
+		if (priv->fd[i] < 0) {
+			int ret = -errno;
+
+			xg_err_set(err, path,
+				   "cannot open pinned map (%s): is the datapath loaded with this pin root?",
+				   strerror(-ret));
+			xg_maps_close_pinned(priv);
+			return ret;
+		}
+	}
+	xg_mapset_bpf_init(ms, priv);
+	return 0;
+}
+
+void xg_maps_close_pinned(struct xg_mapset_bpf *priv)
+{
+	for (int i = 0; i < XG_M__MAX; i++) {
+		if (priv->fd[i] >= 0)
+			close(priv->fd[i]);
+		priv->fd[i] = -1;
+	}
+}

@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * Packet-table backend over the native datapath build: maps are the
+ * runtime.c tables, the FIB answers from topo.h, time is a variable.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "xdp/native/datapath.h"
+#include "tests/lib/pktbuild.h"
+#include "backend.h"
+#include "topo.h"
+
+static struct xg_nmap *map_of(enum xg_map_id m)
+{
+	switch (m) {
+	case XG_M_IPCACHE:
+		return &xg_ipcache;
+	case XG_M_POLICY:
+		return &xg_policy;
+	case XG_M_CT:
+		return &xg_ct;
+	case XG_M_DENYCACHE:
+		return &xg_denycache;
+	case XG_M_FRAG:
+		return &xg_frag;
+	case XG_M_RUNTIME:
+		return &xg_runtime;
+	case XG_M_DROPS:
+		return &xg_drops;
+	case XG_M_VERDICTS:
+		return &xg_verdicts;
+	case XG_M_TXPORTS:
+		return &xg_txports;
+	case XG_M_XSKS:
+		return &xg_xsks;
+	default:
+		return NULL;
+	}
+}
+
+static int n_update(void *priv, enum xg_map_id m, const void *key,
+		    const void *val, __u64 flags)
+{
+	struct xg_nmap *nm = map_of(m);
+
+	return nm ? (int)xg_nmap_update(nm, key, val, flags) : -EBADF;
+}
+
+static int n_lookup(void *priv, enum xg_map_id m, const void *key, void *val)
+{
+	struct xg_nmap *nm = map_of(m);
+	void *v;
+
+	if (!nm)
+		return -EBADF;
+	/* An exact lookup, as bpf_map_lookup_elem from userspace is on an
+	 * LPM trie too (it matches by prefix as well; so does this). */
+	v = xg_nmap_lookup(nm, key);
+	if (!v)
+		return -ENOENT;
+	memcpy(val, v, nm->value_size);
+	return 0;
+}
+
+static int n_remove(void *priv, enum xg_map_id m, const void *key)
+{
+	struct xg_nmap *nm = map_of(m);
+
+	return nm ? (int)xg_nmap_delete(nm, key) : -EBADF;
+}
+
+struct walk_arg {
+	xg_map_walk_fn fn;
+	void *arg;
+};
+
+static int walk_one(const void *key, void *val, void *arg)
+{
+	struct walk_arg *w = arg;
+
+	return w->fn(key, val, w->arg);
+}
+
+static int n_walk(void *priv, enum xg_map_id m, xg_map_walk_fn fn, void *arg)
+{
+	struct xg_nmap *nm = map_of(m);
+	struct walk_arg w = { fn, arg };
+
+	return nm ? xg_nmap_foreach(nm, walk_one, &w) : -EBADF;
+}
+
+static const struct xg_mapset_ops native_ops = {
+	.update = n_update,
+	.lookup = n_lookup,
+	.remove = n_remove,
+	.walk = n_walk,
+};
+
+static struct xg_mapset native_ms = { .ops = &native_ops };
+
+static __u32 n_ifindex(int leg)
+{
+	return leg == GW0 ? 11 : 12;
+}
+
+/* ------------------------------------------------------------- FIB -- */
+
+static int in_net(int family, const void *addr, const char *net)
+{
+	char buf[64];
+	__u8 n[16] = {};
+	const __u8 *a = addr;
+	char *slash;
+	int len;
+
+	strcpy(buf, net);
+	slash = strchr(buf, '/');
+	*slash = '\0';
+	len = atoi(slash + 1);
+	inet_pton(family == 4 ? AF_INET : AF_INET6, buf, n);
+	for (int bit = 0; bit < len; bit++)
+		if ((a[bit / 8] ^ n[bit / 8]) & (0x80 >> (bit % 8)))
+			return 0;
+	return 1;
+}
+
+static int topo_fib(struct bpf_fib_lookup *p)
+{
+	int family = p->family == 2 ? 4 : 6;
+	const void *dst = family == 4 ? (void *)&p->ipv4_dst : (void *)p->ipv6_dst;
+
+	for (int leg = 0; leg < 2; leg++) {
+		const struct topo_if *ifc = &topo_ifs[leg];
+
+		if (!in_net(family, dst, family == 4 ? ifc->net4 : ifc->net6))
+			continue;
+		for (int h = 0; h < NHOSTS; h++) {
+			const struct topo_host *th = &topo_hosts[h];
+			__u8 a[16] = {};
+
+			inet_pton(family == 4 ? AF_INET : AF_INET6,
+				  family == 4 ? th->ip4 : th->ip6, a);
+			if (memcmp(a, dst, family == 4 ? 4 : 16))
+				continue;
+			if (h == GWA)
+				return BPF_FIB_LKUP_RET_NOT_FWDED; /* local */
+			if (!th->mac)
+				return BPF_FIB_LKUP_RET_NO_NEIGH;
+			p->ifindex = n_ifindex(leg);
+			pkt_parse_mac(th->mac, p->dmac);
+			pkt_parse_mac(ifc->mac, p->smac);
+			return BPF_FIB_LKUP_RET_SUCCESS;
+		}
+		return BPF_FIB_LKUP_RET_NO_NEIGH;
+	}
+	return BPF_FIB_LKUP_RET_NOT_FWDED;
+}
+
+/* ---------------------------------------------------------- events -- */
+
+static int nevents;
+static struct xg_event last_ev;
+
+static void on_event(const void *data, __u64 size, void *arg)
+{
+	if (size == sizeof(last_ev))
+		memcpy(&last_ev, data, sizeof(last_ev));
+	nevents++;
+}
+
+static int n_events(struct xg_event *last)
+{
+	int n = nevents;
+
+	if (n && last)
+		*last = last_ev;
+	nevents = 0;
+	return n;
+}
+
+static int n_init(void)
+{
+	xg_native_fib = topo_fib;
+	xg_native_set_ring(on_event, NULL);
+	return 0;
+}
+
+static int n_reset(const struct xg_config *cfg)
+{
+	xg_native_reset();
+	xg_cfg = *cfg;
+	xg_native_now_ns = 5000000000ull;
+	nevents = 0;
+	return 0;
+}
+
+static struct xg_mapset *n_maps(void)
+{
+	return &native_ms;
+}
+
+static int n_run(__u8 *pkt, size_t len, size_t *out_len, int leg)
+{
+	/* Where the kernel puts a frame: 2 bytes into an aligned buffer. */
+	static __u8 frame[4096 + 8] __attribute__((aligned(8)));
+	struct xg_native_ctx ctx = {
+		.data = frame + 2,
+		.data_end = frame + 2 + len,
+		.ingress_ifindex = n_ifindex(leg),
+		.rx_queue_index = 0,
+	};
+	int act;
+
+	if (len > sizeof(frame) - 2)
+		return -E2BIG;
+	memcpy(frame + 2, pkt, len);
+	act = xg_native_run(&ctx);
+	memcpy(pkt, frame + 2, len);
+	*out_len = len;
+	/* Time moves a little with every packet, as it does in the kernel. */
+	xg_native_now_ns += 1000;
+	return act;
+}
+
+static int n_add_xsk(void)
+{
+	__u32 q = 0, fd = 1;
+
+	return (int)xg_nmap_update(&xg_xsks, &q, &fd, 0);
+}
+
+static int n_advance(__u64 ns)
+{
+	xg_native_now_ns += ns;
+	return 0;
+}
+
+static void n_fini(void)
+{
+	xg_native_reset();
+}
+
+const struct dp_backend backend_native = {
+	.name = "native",
+	.init = n_init,
+	.reset = n_reset,
+	.maps = n_maps,
+	.run = n_run,
+	.events = n_events,
+	.ifindex = n_ifindex,
+	.add_xsk = n_add_xsk,
+	.advance_ns = n_advance,
+	.fini = n_fini,
+};

@@ -1,0 +1,24 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# tests/xdp: the packet table, on the BPF program and the native build.
+# The plain binary runs both backends; the sanitized one runs the native
+# backend (the BPF program runs in the kernel, out of ASan's reach).
+
+TABLE_SRCS := tests/xdp/test_table.c tests/xdp/table_lib.c tests/xdp/topo.c \
+	      tests/xdp/backend_native.c tests/xdp/backend_bpf.c \
+	      tests/lib/pktbuild.c
+EXTRA_CFLAGS_backend_native := -DXG_NATIVE_EXTERN
+TEST_LIBS := -lcmocka $(LDLIBS_BPF)
+
+$(BUILD)/tests/xdp/test_table: $(TABLE_SRCS:%.c=$(BUILD)/%.o) \
+		$(NATIVE_DP_OBJS) $(CTRL_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(TEST_LIBS)
+
+$(BUILD)/san/tests/xdp/test_table: $(TABLE_SRCS:%.c=$(BUILD)/san/%.o) \
+		$(NATIVE_DP_OBJS_SAN) $(CTRL_LIB_SAN)
+	$(CC) $(CFLAGS) $(SAN_FLAGS) -o $@ $^ $(TEST_LIBS)
+
+all: $(BUILD)/tests/xdp/test_table $(BUILD)/san/tests/xdp/test_table
+
+test-xdp: $(BUILD)/tests/xdp/test_table $(BUILD)/san/tests/xdp/test_table
+	$(BUILD)/san/tests/xdp/test_table native
+	$(BUILD)/tests/xdp/test_table bpf

@@ -1,0 +1,83 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Accounting: per-CPU counters per verdict and per drop reason, and
+ * sampled events on the ring buffer for `xgatectl monitor`.  Events go
+ * through a per-CPU token bucket (xg_cfg.events_per_sec) so that a flood
+ * costs a counter increment, not a ring-buffer write per packet.
+ */
+#ifndef XGATE_XDP_DROP_H
+#define XGATE_XDP_DROP_H
+
+#include "parse.h"
+#include "maps.h"
+
+XG_INLINE void xg_count(void *map, __u32 idx, __u32 len)
+{
+	struct xg_counter *c = xg_map_lookup(map, &idx);
+
+	if (c) {
+		c->packets++;
+		c->bytes += len;
+	}
+}
+
+XG_INLINE int xg_event_allowed(__u64 now)
+{
+	__u32 zero = 0;
+	struct xg_evrate *r;
+	__u64 rate = xg_cfg.events_per_sec, elapsed;
+
+	if (!rate)
+		return 0;
+	r = xg_map_lookup(&xg_evrate, &zero);
+	if (!r)
+		return 0;
+	elapsed = now - r->last_ns;
+	if (elapsed >= 1000000000ull) {
+		r->tokens = rate;
+		r->last_ns = now;
+	} else {
+		__u64 add = elapsed * rate / 1000000000ull;
+
+		if (add) {
+			r->tokens += add;
+			if (r->tokens > rate)
+				r->tokens = rate;
+			r->last_ns = now;
+		}
+	}
+	if (!r->tokens)
+		return 0;
+	r->tokens--;
+	return 1;
+}
+
+XG_INLINE void xg_emit(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 type,
+		       __u8 verdict, __u16 reason, __u32 src_id, __u32 dst_id,
+		       __u32 cookie, __u32 rev, __u64 now)
+{
+	struct xg_event ev = {
+		.ts_ns = now,
+		.type = type,
+		.verdict = verdict,
+		.reason = reason,
+		.family = pkt->family,
+		.proto = pkt->proto,
+		.sport = pkt->sport,
+		.dport = pkt->dport,
+		.ifindex = xg_ifindex(ctx),
+		.src_identity = src_id,
+		.dst_identity = dst_id,
+		.cookie = cookie,
+		.policy_rev = rev,
+		.pkt_len = pkt->len,
+	};
+
+	if (!xg_event_allowed(now))
+		return;
+	__builtin_memcpy(ev.saddr, pkt->saddr, 16);
+	__builtin_memcpy(ev.daddr, pkt->daddr, 16);
+	xg_ringbuf_output(&xg_events, &ev, sizeof(ev));
+}
+
+#endif /* XGATE_XDP_DROP_H */

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * Every map of the datapath and its load-time settings.  Included once by
+ * each target's entry file (xgate.bpf.c, native/datapath.c); sizes are
+ * the defaults that the loader overrides from the config.
+ */
+#ifndef XGATE_XDP_MAPS_H
+#define XGATE_XDP_MAPS_H
+
+#include "ctx.h"
+#include "abi.h"
+
+XG_MAP(xg_ipcache, BPF_MAP_TYPE_LPM_TRIE, struct xg_ipcache_key,
+       struct xg_ipcache_val, XG_IPCACHE_MAX,
+       XG_MAP_FLAGS(BPF_F_NO_PREALLOC));
+XG_MAP(xg_policy, BPF_MAP_TYPE_LPM_TRIE, struct xg_policy_key,
+       struct xg_policy_val, XG_POLICY_MAX, XG_MAP_FLAGS(BPF_F_NO_PREALLOC));
+XG_MAP(xg_ct, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key, struct xg_ct_entry,
+       XG_CT_MAX);
+XG_MAP(xg_denycache, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key,
+       struct xg_deny_entry, XG_DENYCACHE_MAX);
+XG_MAP(xg_frag, BPF_MAP_TYPE_LRU_HASH, struct xg_frag_key, struct xg_frag_val,
+       XG_FRAG_MAX);
+XG_MAP(xg_runtime, BPF_MAP_TYPE_ARRAY, __u32, struct xg_runtime, 1);
+XG_MAP(xg_drops, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_counter,
+       XG_DROPS_SLOTS);
+XG_MAP(xg_verdicts, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_counter,
+       XG_VERDICT_SLOTS);
+XG_MAP(xg_evrate, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_evrate, 1);
+XG_MAP(xg_txports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, __u32, XG_TXPORTS_MAX);
+XG_MAP(xg_xsks, BPF_MAP_TYPE_XSKMAP, __u32, __u32, XG_XSKS_MAX);
+XG_RINGBUF(xg_events, XG_EVENTS_BYTES);
+
+#if defined(XG_NATIVE_EXTERN)
+extern struct xg_config xg_cfg;
+#else
+/* Load-time settings: .rodata in BPF, set by the loader before load. */
+XG_RODATA struct xg_config xg_cfg = XG_CONFIG_DEFAULT;
+#endif
+
+#endif /* XGATE_XDP_MAPS_H */

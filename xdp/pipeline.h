@@ -1,0 +1,185 @@
+/* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
+/*
+ * One packet's way through the datapath (DESIGN.md, "Data flow"):
+ * parse -> fragments -> [service LB: issue 3] -> conntrack -> identity ->
+ * policy -> verdict.  One exit: every path sets `act`, `verdict` and, for
+ * drops, `reason`, then falls through to the accounting at `out`.
+ */
+#ifndef XGATE_XDP_PIPELINE_H
+#define XGATE_XDP_PIPELINE_H
+
+#include "parse.h"
+#include "frag.h"
+#include "ipcache.h"
+#include "policy.h"
+#include "ct.h"
+#include "drop.h"
+#include "redirect.h"
+
+XG_INLINE int xg_is_icmp6_nd(const struct xg_pkt *pkt)
+{
+	return pkt->proto == XG_IPPROTO_ICMPV6 &&
+	       pkt->icmp_type >= XG_ICMPV6_ND_FIRST &&
+	       pkt->icmp_type <= XG_ICMPV6_ND_LAST;
+}
+
+XG_INLINE __u32 xg_policy_rev(void)
+{
+	__u32 zero = 0;
+	struct xg_runtime *rt = xg_map_lookup(&xg_runtime, &zero);
+
+	return rt ? rt->policy_rev : 0;
+}
+
+/* Judge a flow in its original direction: identities, then policy. */
+XG_INLINE void xg_judge(const __u8 *src, const __u8 *dst, __u8 family,
+			__u8 proto, __be16 port, __u32 *src_id, __u32 *dst_id,
+			struct xg_verdict_info *vi)
+{
+	*src_id = xg_identity_of(src, family);
+	*dst_id = xg_identity_of(dst, family);
+	xg_policy_check(*src_id, *dst_id, proto, port, vi);
+}
+
+XG_INLINE int xg_process(xg_ctx_t *ctx)
+{
+	struct xg_pkt pkt = {};
+	struct xg_flow_key key = {};
+	struct xg_verdict_info vi = {};
+	struct xg_ct_entry *ce;
+	struct xg_deny_entry *de;
+	__u32 src_id = 0, dst_id = 0, rev = 0;
+	__u64 now = xg_ktime_ns();
+	__u16 reason = XG_DROP_NONE;
+	__u8 verdict = XG_VERDICT_PASS;
+	int act = XDP_PASS, swapped, is_reply;
+
+	reason = (__u16)xg_parse(ctx, &pkt);
+	if (reason != XG_DROP_NONE)
+		goto drop;
+	if (!pkt.family)
+		goto out; /* ARP, LLDP, ...: not ours to judge */
+	if (xg_is_icmp6_nd(&pkt))
+		goto out; /* neighbour discovery must work for anything to */
+
+	reason = (__u16)xg_frag_ports(&pkt, now);
+	if (reason != XG_DROP_NONE)
+		goto drop;
+
+	/* Step 2, service load balancing, goes here (issue 3): the DNAT'ed
+	 * destination is what identity and policy see below. */
+
+	rev = xg_policy_rev();
+	swapped = xg_flow_key_of(&key, &pkt);
+
+	ce = xg_map_lookup(&xg_ct, &key);
+	if (ce && ce->expires_ns > now) {
+		is_reply = swapped != !!(ce->flags & XG_CT_F_SWAPPED);
+		if (xg_ct_reopened(ce, &pkt, is_reply))
+			goto new_flow;
+		if (ce->policy_rev != rev) {
+			/* Policy moved since this flow was admitted: judge
+			 * it again, in its original direction, so that a new
+			 * deny cuts it.  The entry stays, marked denied, so
+			 * the other side's packets are cut too rather than
+			 * judged as a new flow of their own. */
+			const __u8 *osrc = is_reply ? pkt.daddr : pkt.saddr;
+			const __u8 *odst = is_reply ? pkt.saddr : pkt.daddr;
+
+			xg_judge(osrc, odst, pkt.family, pkt.proto,
+				 ce->policy_port, &src_id, &dst_id, &vi);
+			ce->policy_rev = rev;
+			ce->src_identity = src_id;
+			ce->dst_identity = dst_id;
+			ce->l7_ruleset = vi.l7_ruleset;
+			ce->cookie = vi.cookie;
+			if (!vi.allowed) {
+				ce->flags |= XG_CT_F_DENIED;
+				ce->deny_reason = vi.reason;
+				ce->expires_ns =
+					now + (__u64)xg_cfg.ct_tcp_close_s * XG_NSEC;
+			} else {
+				ce->flags &= (__u16)~XG_CT_F_DENIED;
+			}
+			if (vi.l7_ruleset)
+				ce->flags |= XG_CT_F_L7;
+			else
+				ce->flags &= (__u16)~XG_CT_F_L7;
+		}
+		if (ce->flags & XG_CT_F_DENIED) {
+			reason = ce->deny_reason;
+			src_id = ce->src_identity;
+			dst_id = ce->dst_identity;
+			vi.cookie = ce->cookie;
+			goto drop_flow;
+		}
+		xg_ct_touch(ce, &pkt, is_reply, now);
+		/* Only the client -> server direction needs the L7 engine;
+		 * replies stay in XDP. */
+		if (!is_reply && (ce->flags & XG_CT_F_L7)) {
+			act = xg_redirect_l7(ctx, &verdict, &reason);
+			if (act == XDP_DROP)
+				goto drop_counted;
+			goto out;
+		}
+		act = xg_forward(ctx, &pkt, &verdict);
+		goto out;
+	}
+
+	de = xg_map_lookup(&xg_denycache, &key);
+	if (de && de->policy_rev == rev && de->expires_ns > now &&
+	    de->swapped == (__u16)swapped) {
+		reason = de->reason;
+		src_id = de->src_identity;
+		dst_id = de->dst_identity;
+		vi.cookie = de->cookie;
+		goto drop_flow;
+	}
+
+new_flow:
+	xg_judge(pkt.saddr, pkt.daddr, pkt.family, pkt.proto, pkt.policy_port,
+		 &src_id, &dst_id, &vi);
+	if (!vi.allowed) {
+		struct xg_deny_entry nd = {
+			.expires_ns = now +
+				      (__u64)xg_cfg.deny_cache_s * XG_NSEC,
+			.policy_rev = rev,
+			.src_identity = src_id,
+			.dst_identity = dst_id,
+			.cookie = vi.cookie,
+			.reason = vi.reason,
+			.swapped = (__u16)swapped,
+		};
+
+		xg_map_update(&xg_denycache, &key, &nd, BPF_ANY);
+		reason = vi.reason;
+		goto drop_flow;
+	}
+	xg_ct_create(&key, swapped, &pkt, rev, src_id, dst_id, vi.l7_ruleset,
+		     vi.cookie, now);
+	if (vi.l7_ruleset)
+		act = xg_redirect_l7(ctx, &verdict, &reason);
+	else
+		act = xg_forward(ctx, &pkt, &verdict);
+	if (act == XDP_DROP)
+		goto drop_counted;
+	if (xg_cfg.verdict_events)
+		xg_emit(ctx, &pkt, XG_EV_VERDICT, verdict, XG_DROP_NONE, src_id,
+			dst_id, vi.cookie, rev, now);
+	goto out;
+
+drop:
+	/* Malformed: nothing is known beyond what the parser got to. */
+drop_flow:
+	verdict = XG_VERDICT_DROP;
+	act = XDP_DROP;
+drop_counted:
+	xg_count(&xg_drops, reason, pkt.len);
+	xg_emit(ctx, &pkt, XG_EV_DROP, XG_VERDICT_DROP, reason, src_id, dst_id,
+		vi.cookie, rev, now);
+out:
+	xg_count(&xg_verdicts, verdict, pkt.len);
+	return act;
+}
+
+#endif /* XGATE_XDP_PIPELINE_H */
