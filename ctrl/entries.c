@@ -45,7 +45,8 @@ int xg_prefix_parse(const char *s, struct xg_prefix *out, struct xg_err *err)
 
 		errno = 0;
 		len = strtoul(slash + 1, &end, 10);
-		if (!slash[1] || *end || errno || len > max) {
+		if (slash[1] < '0' || slash[1] > '9' || *end || errno ||
+		    len > max) {
 			xg_err_set(err, "prefix",
 				   "'%s': prefix length must be 0..%u", s, max);
 			return -EINVAL;

@@ -185,6 +185,11 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 		bpf_object__for_each_map(m, dp->skel->obj)
 			bpf_map__set_pin_path(m, NULL);
 	}
+	/* The kernel adds BPF_F_RDONLY_PROG to every devmap but refuses it
+	 * at creation, and libbpf 1.1 compares flags exactly, so a pinned
+	 * devmap could never be reused.  It is derived state (the legs we
+	 * attach to), rebuilt on every attach, so it is not pinned. */
+	bpf_map__set_pin_path(dp->skel->maps.xg_txports, NULL);
 	*out = dp;
 	return 0;
 fail:
@@ -392,6 +397,8 @@ int xg_maps_open_pinned(const char *pin_root, struct xg_mapset *ms,
 	for (int i = 0; i < XG_M__MAX; i++)
 		priv->fd[i] = -1;
 	for (int i = 0; i < XG_M__MAX; i++) {
+		if (i == XG_M_TXPORTS)
+			continue; /* not pinned: see xg_dp_open */
 		snprintf(path, sizeof(path), "%s/%s", pin_root, pinned_names[i]);
 		priv->fd[i] = bpf_obj_get(path);
 		if (priv->fd[i] < 0) {

@@ -22,7 +22,7 @@ enum xg_log_level xg_log_get_level(void)
 
 static void vlog(enum xg_log_level lvl, const char *fmt, va_list ap)
 {
-	static const char *const tag[] = { "warn", "info", "debug" };
+	static const char *const tag[] = { "warn", "info", "debug", "trace" };
 
 	if (lvl > cur_level)
 		return;

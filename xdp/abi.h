@@ -52,6 +52,9 @@
 #ifndef XG_EVENTS_BYTES
 #define XG_EVENTS_BYTES (256u << 10) /* ring buffer for sampled events */
 #endif
+#ifndef XG_EVENTS_WAKEUP_BYTES
+#define XG_EVENTS_WAKEUP_BYTES (64u << 10) /* wake readers past this backlog */
+#endif
 
 /* Parser bounds.  Each is a verifier loop bound, so keep them small. */
 #ifndef XG_MAX_VLAN_DEPTH

@@ -18,16 +18,18 @@
  * packet would bounce the cache line between CPUs for nothing. */
 #define XG_CT_REFRESH_NS XG_NSEC
 
-/* 1 when (a, ap) sorts after (b, bp). */
+/* 1 when (a, ap) sorts after (b, bp).  Any total order will do, so the
+ * words are compared as they lie in memory: four compares, not sixteen. */
 XG_INLINE int xg_addr_port_gt(const __u8 *a, __be16 ap, const __u8 *b,
 			      __be16 bp)
 {
+	const __u32 *wa = (const __u32 *)a, *wb = (const __u32 *)b;
 	int i;
 
 	XG_UNROLL
-	for (i = 0; i < 16; i++) {
-		if (a[i] != b[i])
-			return a[i] > b[i];
+	for (i = 0; i < 4; i++) {
+		if (wa[i] != wb[i])
+			return wa[i] > wb[i];
 	}
 	return bpf_ntohs(ap) > bpf_ntohs(bp);
 }

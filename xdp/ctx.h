@@ -53,7 +53,14 @@
 #define xg_map_delete(map, key) bpf_map_delete_elem(map, key)
 #define xg_ktime_ns() bpf_ktime_get_ns()
 #define xg_redirect_map(map, key, fl) bpf_redirect_map(map, key, fl)
-#define xg_ringbuf_output(rb, d, sz) bpf_ringbuf_output(rb, d, sz, 0)
+/* No wakeup per event (an irq_work each: microseconds); readers poll
+ * with a timeout, and a filling ring wakes them. */
+#define xg_ringbuf_output(rb, d, sz)                                           \
+	bpf_ringbuf_output(rb, d, sz,                                          \
+			   bpf_ringbuf_query(rb, BPF_RB_AVAIL_DATA) >          \
+					   XG_EVENTS_WAKEUP_BYTES ?            \
+				   BPF_RB_FORCE_WAKEUP :                       \
+				   BPF_RB_NO_WAKEUP)
 #define xg_fib_lookup(ctx, p) bpf_fib_lookup(ctx, p, sizeof(*(p)), 0)
 
 #define XG_AF_INET 2

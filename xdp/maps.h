@@ -15,8 +15,11 @@ XG_MAP(xg_ipcache, BPF_MAP_TYPE_LPM_TRIE, struct xg_ipcache_key,
        XG_MAP_FLAGS(BPF_F_NO_PREALLOC));
 XG_MAP(xg_policy, BPF_MAP_TYPE_LPM_TRIE, struct xg_policy_key,
        struct xg_policy_val, XG_POLICY_MAX, XG_MAP_FLAGS(BPF_F_NO_PREALLOC));
+#ifndef XG_CT_LRU_FLAGS
+#define XG_CT_LRU_FLAGS BPF_F_NO_COMMON_LRU
+#endif
 XG_MAP(xg_ct, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key, struct xg_ct_entry,
-       XG_CT_MAX);
+       XG_CT_MAX, XG_MAP_FLAGS(XG_CT_LRU_FLAGS));
 XG_MAP(xg_denycache, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key,
        struct xg_deny_entry, XG_DENYCACHE_MAX);
 XG_MAP(xg_frag, BPF_MAP_TYPE_LRU_HASH, struct xg_frag_key, struct xg_frag_val,

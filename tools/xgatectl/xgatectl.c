@@ -1,0 +1,547 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * xgatectl: attach the datapath, write its entries by hand, and show what
+ * it is doing (counters, conntrack, live events).  Talks to the pinned
+ * maps directly; the daemon's API (issue 4) will sit beside this.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <net/if.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+
+#include "xdp/abi.h"
+#include "ctrl/entries.h"
+#include "ctrl/loader.h"
+#include "ctrl/log.h"
+#include "ctrl/policy_state.h"
+#include "ctrl/rule_parse.h"
+
+static const char *pin_root = XG_PIN_ROOT_DEFAULT;
+
+static const char *const drop_text[] = {
+#define X(name, text) [XG_DROP_##name] = text,
+	XG_DROP_REASONS(X)
+#undef X
+};
+static const char *const drop_name[] = {
+#define X(name, text) [XG_DROP_##name] = #name,
+	XG_DROP_REASONS(X)
+#undef X
+};
+static const char *const verdict_name[] = {
+#define X(name, text) [XG_VERDICT_##name] = text,
+	XG_VERDICTS(X)
+#undef X
+};
+
+static void usage(FILE *f)
+{
+	fprintf(f,
+		"usage: xgatectl [--pin-root DIR] COMMAND ...\n"
+		"  attach [--mode native|generic|offload] [--fwd fib|pass] IFACE...\n"
+		"  detach IFACE...\n"
+		"  ipcache set PREFIX IDENTITY | del PREFIX | list\n"
+		"  policy apply FILE | list\n"
+		"  counters\n"
+		"  ct list\n"
+		"  monitor [--count N] [--timeout SECONDS]\n"
+		"pin root default %s (env XGATE_PIN_ROOT)\n",
+		XG_PIN_ROOT_DEFAULT);
+}
+
+static int report(int err, const struct xg_err *e)
+{
+	char buf[512];
+
+	fprintf(stderr, "xgatectl: %s\n", xg_err_str(e, buf, sizeof(buf)));
+	return err;
+}
+
+static int open_maps(struct xg_mapset *ms, struct xg_mapset_bpf *priv)
+{
+	struct xg_err e = {};
+	int err = xg_maps_open_pinned(pin_root, ms, priv, &e);
+
+	return err ? report(err, &e) : 0;
+}
+
+/* ---------------------------------------------------------- attach -- */
+
+static int cmd_attach(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "mode", required_argument, 0, 'm' },
+		{ "fwd", required_argument, 0, 'f' },
+		{ 0 },
+	};
+	enum xg_xdp_mode mode = XG_XDP_NATIVE;
+	struct xg_loader_opts lo;
+	struct xg_datapath *dp = NULL;
+	struct xg_err e = {};
+	int c, err = 0;
+
+	xg_loader_opts_default(&lo);
+	lo.pin_root = pin_root;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'm' && !xg_xdp_mode_parse(optarg, &mode))
+			continue;
+		if (c == 'f' && !strcmp(optarg, "fib")) {
+			lo.cfg.fwd_mode = XG_FWD_FIB;
+			continue;
+		}
+		if (c == 'f' && !strcmp(optarg, "pass")) {
+			lo.cfg.fwd_mode = XG_FWD_PASS;
+			continue;
+		}
+		fprintf(stderr, "xgatectl attach: bad option value '%s'\n",
+			optarg ? optarg : "");
+		return 2;
+	}
+	if (optind >= argc) {
+		fprintf(stderr, "xgatectl attach: name at least one interface\n");
+		return 2;
+	}
+	err = xg_dp_open(&lo, &dp, &e);
+	if (err)
+		return report(-err, &e);
+	for (int i = optind; i < argc; i++) {
+		err = xg_dp_attach(dp, argv[i], mode, &e);
+		if (err) {
+			report(-err, &e);
+			goto out;
+		}
+		/* Every leg we attach to may also be a forwarding target. */
+		err = xg_txport_add(xg_dp_maps(dp), if_nametoindex(argv[i]));
+		if (err) {
+			fprintf(stderr, "xgatectl: devmap entry for %s: %s\n",
+				argv[i], strerror(-err));
+			goto out;
+		}
+		printf("attached to %s (%s)\n", argv[i], xg_xdp_mode_str(mode));
+	}
+out:
+	xg_dp_close(dp);
+	return err ? 1 : 0;
+}
+
+static int cmd_detach(int argc, char **argv)
+{
+	struct xg_err e = {};
+	int rc = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "xgatectl detach: name an interface\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		int err = xg_dp_detach_ifname(argv[i], &e);
+
+		if (err) {
+			report(err, &e);
+			rc = 1;
+		} else {
+			printf("detached from %s\n", argv[i]);
+		}
+	}
+	return rc;
+}
+
+/* --------------------------------------------------------- ipcache -- */
+
+static int print_ipcache(const void *key, const void *val, void *arg)
+{
+	const struct xg_ipcache_key *k = key;
+	const struct xg_ipcache_val *v = val;
+	struct xg_prefix p = { .family = k->family,
+			       .len = (__u8)(k->prefixlen - XG_IPCACHE_PREFIX_BASE) };
+	char buf[64];
+
+	memcpy(p.addr, k->addr, 16);
+	printf("%-45s %u\n", xg_prefix_str(&p, buf, sizeof(buf)), v->identity);
+	return 0;
+}
+
+static int cmd_ipcache(int argc, char **argv)
+{
+	struct xg_mapset ms;
+	struct xg_mapset_bpf priv;
+	struct xg_prefix p;
+	struct xg_err e = {};
+	int err;
+
+	if (argc < 2)
+		return usage(stderr), 2;
+	err = open_maps(&ms, &priv);
+	if (err)
+		return 1;
+	if (!strcmp(argv[1], "list")) {
+		printf("%-45s %s\n", "PREFIX", "IDENTITY");
+		err = xg_ms_walk(&ms, XG_M_IPCACHE, print_ipcache, NULL);
+	} else if (!strcmp(argv[1], "set") && argc == 4) {
+		char *end;
+		unsigned long id = strtoul(argv[3], &end, 10);
+
+		err = xg_prefix_parse(argv[2], &p, &e);
+		if (err) {
+			report(err, &e);
+			goto out;
+		}
+		if (*end || !id || id > 0xffffffffUL) {
+			fprintf(stderr, "xgatectl: '%s' is not an identity\n", argv[3]);
+			err = -EINVAL;
+			goto out;
+		}
+		err = xg_ipcache_set(&ms, &p, (__u32)id);
+	} else if (!strcmp(argv[1], "del") && argc == 3) {
+		err = xg_prefix_parse(argv[2], &p, &e);
+		if (err) {
+			report(err, &e);
+			goto out;
+		}
+		err = xg_ipcache_del(&ms, &p);
+	} else {
+		usage(stderr);
+		err = -EINVAL;
+	}
+	if (err && err != -EINVAL)
+		fprintf(stderr, "xgatectl ipcache: %s\n", strerror(-err));
+out:
+	xg_maps_close_pinned(&priv);
+	return err ? 1 : 0;
+}
+
+/* ---------------------------------------------------------- policy -- */
+
+static const char *dir_str(__u32 d)
+{
+	return d == XG_DIR_INGRESS ? "ingress" : d == XG_DIR_EGRESS ? "egress" : "?";
+}
+
+static const char *act_str(__u8 a)
+{
+	switch (a) {
+	case XG_ACT_ALLOW:
+		return "allow";
+	case XG_ACT_DENY:
+		return "deny";
+	case XG_ACT_DEFAULT_DENY:
+		return "default-deny";
+	default:
+		return "?";
+	}
+}
+
+static int print_policy(const void *key, const void *val, void *arg)
+{
+	const struct xg_policy_key *k = key;
+	const struct xg_policy_val *v = val;
+	char peer[16], what[48];
+
+	snprintf(peer, sizeof(peer), "%u", k->peer);
+	if (k->prefixlen == XG_POLICY_PLEN_SUBJECT)
+		snprintf(what, sizeof(what), "* (everything)");
+	else if (k->prefixlen == XG_POLICY_PLEN_PEER)
+		snprintf(what, sizeof(what), "any");
+	else if (k->prefixlen == XG_POLICY_PLEN_PROTO)
+		snprintf(what, sizeof(what), "%u/any", k->proto);
+	else
+		snprintf(what, sizeof(what), "%u/%u/%u", k->proto, ntohs(k->dport),
+			 k->prefixlen - XG_POLICY_PLEN_PROTO);
+	printf("%-10u %-8s %-10s %-18s %-13s %-6u %u\n", k->subject,
+	       dir_str(k->dir),
+	       k->prefixlen == XG_POLICY_PLEN_SUBJECT ? "*" : (k->peer ? peer : "any"),
+	       what, act_str(v->action), v->l7_ruleset, v->cookie);
+	return 0;
+}
+
+static int cmd_policy(int argc, char **argv)
+{
+	struct xg_policy_sync sync = {};
+	struct xg_policy_set set = {};
+	struct xg_sync_stats st;
+	struct xg_rule *rules = NULL;
+	struct xg_mapset ms;
+	struct xg_mapset_bpf priv;
+	struct xg_err e = {};
+	size_t n = 0;
+	int err;
+
+	if (argc < 2)
+		return usage(stderr), 2;
+	if (!strcmp(argv[1], "apply") && argc == 3) {
+		/* Validate before touching anything: a bad file changes
+		 * nothing. */
+		err = xg_rules_load(argv[2], &rules, &n, &e);
+		if (!err)
+			err = xg_policy_compile(rules, n, NULL, 0, &set, &e);
+		free(rules);
+		if (err)
+			return report(err, &e), 1;
+	} else if (strcmp(argv[1], "list")) {
+		return usage(stderr), 2;
+	}
+	if (open_maps(&ms, &priv)) {
+		xg_policy_set_free(&set);
+		return 1;
+	}
+	if (!strcmp(argv[1], "list")) {
+		printf("%-10s %-8s %-10s %-18s %-13s %-6s %s\n", "SUBJECT", "DIR",
+		       "PEER", "PROTO/PORT/PLEN", "ACTION", "L7", "COOKIE");
+		err = xg_ms_walk(&ms, XG_M_POLICY, print_policy, NULL);
+		goto out;
+	}
+	err = xg_policy_sync_adopt(&sync, &ms);
+	if (!err)
+		err = xg_policy_sync_apply(&sync, &ms, &set, &st);
+	if (err)
+		fprintf(stderr, "xgatectl policy: sync failed: %s\n", strerror(-err));
+	else
+		printf("applied %zu rules: %zu entries written, %zu deleted, revision %u\n",
+		       n, st.written, st.deleted, st.revision);
+out:
+	xg_policy_sync_free(&sync);
+	xg_policy_set_free(&set);
+	xg_maps_close_pinned(&priv);
+	return err ? 1 : 0;
+}
+
+/* -------------------------------------------------------- counters -- */
+
+static int cmd_counters(int argc, char **argv)
+{
+	struct xg_mapset ms;
+	struct xg_mapset_bpf priv;
+
+	if (open_maps(&ms, &priv))
+		return 1;
+	printf("%-14s %12s %14s\n", "VERDICT", "PACKETS", "BYTES");
+	for (__u32 i = 0; i < XG_VERDICT__MAX; i++) {
+		struct xg_counter c = {};
+
+		xg_ms_lookup(&ms, XG_M_VERDICTS, &i, &c);
+		printf("%-14s %12llu %14llu\n", verdict_name[i],
+		       (unsigned long long)c.packets, (unsigned long long)c.bytes);
+	}
+	printf("\n%-20s %12s  %s\n", "DROP REASON", "PACKETS", "MEANING");
+	for (__u32 i = 1; i < XG_DROP__MAX; i++) {
+		struct xg_counter c = {};
+
+		xg_ms_lookup(&ms, XG_M_DROPS, &i, &c);
+		if (c.packets)
+			printf("%-20s %12llu  %s\n", drop_name[i],
+			       (unsigned long long)c.packets, drop_text[i]);
+	}
+	xg_maps_close_pinned(&priv);
+	return 0;
+}
+
+/* -------------------------------------------------------------- ct -- */
+
+static const char *proto_str(__u8 p, char *buf, size_t len)
+{
+	switch (p) {
+	case 6:
+		return "tcp";
+	case 17:
+		return "udp";
+	case 132:
+		return "sctp";
+	case 1:
+		return "icmp";
+	case 58:
+		return "icmpv6";
+	}
+	snprintf(buf, len, "%u", p);
+	return buf;
+}
+
+static void addr_str(__u8 family, const __u8 *a, char *buf, size_t len)
+{
+	inet_ntop(family == XG_FAMILY_V4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len);
+}
+
+static int print_ct(const void *key, const void *val, void *arg)
+{
+	const struct xg_flow_key *k = key;
+	const struct xg_ct_entry *v = val;
+	__u64 now = *(__u64 *)arg;
+	int sw = !!(v->flags & XG_CT_F_SWAPPED);
+	char s[64], d[64], pb[8];
+
+	addr_str(k->family, sw ? k->b : k->a, s, sizeof(s));
+	addr_str(k->family, sw ? k->a : k->b, d, sizeof(d));
+	printf("%-6s %s:%u -> %s:%u ids %u->%u rev %u pkts %llu/%llu expires %llds%s%s\n",
+	       proto_str(k->proto, pb, sizeof(pb)), s,
+	       ntohs(sw ? k->bport : k->aport), d, ntohs(sw ? k->aport : k->bport),
+	       v->src_identity, v->dst_identity, v->policy_rev,
+	       (unsigned long long)v->packets_orig,
+	       (unsigned long long)v->packets_reply,
+	       (long long)((__s64)(v->expires_ns - now) / 1000000000),
+	       v->flags & XG_CT_F_L7 ? " l7" : "",
+	       v->flags & XG_CT_F_DENIED ? " denied" : "");
+	return 0;
+}
+
+static int cmd_ct(int argc, char **argv)
+{
+	struct xg_mapset ms;
+	struct xg_mapset_bpf priv;
+	struct timespec ts;
+	__u64 now;
+	int err;
+
+	if (argc != 2 || strcmp(argv[1], "list"))
+		return usage(stderr), 2;
+	if (open_maps(&ms, &priv))
+		return 1;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
+	err = xg_ms_walk(&ms, XG_M_CT, print_ct, &now);
+	xg_maps_close_pinned(&priv);
+	return err ? 1 : 0;
+}
+
+/* --------------------------------------------------------- monitor -- */
+
+static volatile sig_atomic_t stop;
+static long remaining = -1;
+
+static void on_signal(int sig)
+{
+	stop = 1;
+}
+
+static int on_event(void *ctx, void *data, size_t size)
+{
+	const struct xg_event *ev = data;
+	char s[64], d[64], pb[8];
+
+	if (size < sizeof(*ev))
+		return 0;
+	addr_str(ev->family, ev->saddr, s, sizeof(s));
+	addr_str(ev->family, ev->daddr, d, sizeof(d));
+	if (ev->type == XG_EV_DROP)
+		printf("DROP    %-22s", ev->reason < XG_DROP__MAX ?
+					    drop_name[ev->reason] : "?");
+	else
+		printf("%-7s %-22s", "ALLOW",
+		       ev->verdict < XG_VERDICT__MAX ? verdict_name[ev->verdict] : "?");
+	printf(" %s %s:%u -> %s:%u ids %u->%u if %u rule %u rev %u\n",
+	       proto_str(ev->proto, pb, sizeof(pb)), s, ntohs(ev->sport), d,
+	       ntohs(ev->dport), ev->src_identity, ev->dst_identity, ev->ifindex,
+	       ev->cookie, ev->policy_rev);
+	fflush(stdout);
+	if (remaining > 0 && --remaining == 0)
+		stop = 1;
+	return 0;
+}
+
+static int cmd_monitor(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "count", required_argument, 0, 'c' },
+		{ "timeout", required_argument, 0, 't' },
+		{ 0 },
+	};
+	struct ring_buffer *rb;
+	char path[512];
+	double timeout = -1;
+	struct timespec t0, t;
+	int c, fd;
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		if (c == 'c')
+			remaining = atol(optarg);
+		else if (c == 't')
+			timeout = atof(optarg);
+		else
+			return usage(stderr), 2;
+	}
+	snprintf(path, sizeof(path), "%s/%s", pin_root, XG_MAP_EVENTS);
+	fd = bpf_obj_get(path);
+	if (fd < 0) {
+		fprintf(stderr, "xgatectl monitor: %s: %s\n", path, strerror(errno));
+		return 1;
+	}
+	rb = ring_buffer__new(fd, on_event, NULL, NULL);
+	if (!rb) {
+		fprintf(stderr, "xgatectl monitor: ring buffer: %s\n", strerror(errno));
+		close(fd);
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	while (!stop) {
+		if (ring_buffer__poll(rb, 100) < 0 && errno != EINTR)
+			break;
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (timeout >= 0 && (double)(t.tv_sec - t0.tv_sec) +
+					    (double)(t.tv_nsec - t0.tv_nsec) / 1e9 >=
+				    timeout)
+			break;
+	}
+	ring_buffer__free(rb);
+	close(fd);
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *env = getenv("XGATE_PIN_ROOT");
+	int i = 1;
+
+	if (env && *env)
+		pin_root = env;
+	xg_log_hook_libs();
+	while (i < argc && argv[i][0] == '-') {
+		if (!strcmp(argv[i], "--pin-root") && i + 1 < argc) {
+			pin_root = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "--help")) {
+			usage(stdout);
+			return 0;
+		} else if (!strcmp(argv[i], "-v") || !strcmp(argv[i], "--verbose")) {
+			/* one past debug: libbpf's and libxdp's own debug too */
+			xg_log_set_level((enum xg_log_level)(XG_LOG_DEBUG + 1));
+			i++;
+		} else {
+			usage(stderr);
+			return 2;
+		}
+	}
+	if (i >= argc) {
+		usage(stderr);
+		return 2;
+	}
+	argc -= i;
+	argv += i;
+	if (!strcmp(argv[0], "attach"))
+		return cmd_attach(argc, argv);
+	if (!strcmp(argv[0], "detach"))
+		return cmd_detach(argc, argv);
+	if (!strcmp(argv[0], "ipcache"))
+		return cmd_ipcache(argc, argv);
+	if (!strcmp(argv[0], "policy"))
+		return cmd_policy(argc, argv);
+	if (!strcmp(argv[0], "counters"))
+		return cmd_counters(argc, argv);
+	if (!strcmp(argv[0], "ct"))
+		return cmd_ct(argc, argv);
+	if (!strcmp(argv[0], "monitor"))
+		return cmd_monitor(argc, argv);
+	fprintf(stderr, "xgatectl: unknown command '%s'\n", argv[0]);
+	usage(stderr);
+	return 2;
+}
