@@ -67,3 +67,9 @@ test: deps
 
 clean:
 	rm -rf $(BUILD)
+
+# The README's run command: set up, build, and run the lab demo.
+demo: deps
+	$(MAKE) all
+	tools/demo.sh
+.PHONY: demo

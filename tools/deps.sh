@@ -10,7 +10,7 @@ PKGS=(
 	libbpf-dev libxdp-dev xdp-tools libelf-dev zlib1g-dev
 	libcmocka-dev libclang-rt-14-dev
 	iproute2 iptables nftables ethtool procps psmisc
-	netcat-openbsd socat jq gnuplot-nox python3
+	netcat-openbsd socat jq gnuplot-nox python3 curl iputils-ping
 )
 
 missing=()

@@ -365,9 +365,13 @@ static const char *proto_str(__u8 p, char *buf, size_t len)
 	return buf;
 }
 
+/* "a.b.c.d" or "[v6]", ready for ":port" */
 static void addr_str(__u8 family, const __u8 *a, char *buf, size_t len)
 {
-	inet_ntop(family == XG_FAMILY_V4 ? AF_INET : AF_INET6, a, buf, (socklen_t)len);
+	char t[INET6_ADDRSTRLEN];
+
+	inet_ntop(family == XG_FAMILY_V4 ? AF_INET : AF_INET6, a, t, sizeof(t));
+	snprintf(buf, len, family == XG_FAMILY_V4 ? "%s" : "[%s]", t);
 }
 
 static int print_ct(const void *key, const void *val, void *arg)
@@ -484,7 +488,11 @@ static int cmd_monitor(int argc, char **argv)
 	signal(SIGTERM, on_signal);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	while (!stop) {
+		/* The datapath wakes readers only when the ring fills, so
+		 * poll is mostly a 100 ms sleep: consume after it. */
 		if (ring_buffer__poll(rb, 100) < 0 && errno != EINTR)
+			break;
+		if (ring_buffer__consume(rb) < 0)
 			break;
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (timeout >= 0 && (double)(t.tv_sec - t0.tv_sec) +
