@@ -52,6 +52,10 @@
 #define xg_map_update(map, key, val, fl) bpf_map_update_elem(map, key, val, fl)
 #define xg_map_delete(map, key) bpf_map_delete_elem(map, key)
 #define xg_ktime_ns() bpf_ktime_get_ns()
+/* CLOCK_MONOTONIC_COARSE: a tick's resolution, a fraction of the cost
+ * (the precise clock is ~20 ns a read on a kvm-clock VM).  Lifetimes,
+ * caches and rate limits need no better. */
+#define xg_ktime_coarse_ns() bpf_ktime_get_coarse_ns()
 #define xg_redirect_map(map, key, fl) bpf_redirect_map(map, key, fl)
 /* No wakeup per event (an irq_work each: microseconds); readers poll
  * with a timeout, and a filling ring wakes them. */
@@ -114,6 +118,7 @@ typedef struct xg_native_ctx xg_ctx_t;
 #define xg_map_update(map, key, val, fl) xg_nmap_update(map, key, val, fl)
 #define xg_map_delete(map, key) xg_nmap_delete(map, key)
 #define xg_ktime_ns() xg_native_ktime_ns()
+#define xg_ktime_coarse_ns() xg_native_ktime_ns()
 #define xg_redirect_map(map, key, fl) xg_native_redirect_map(map, key, fl)
 #define xg_ringbuf_output(rb, d, sz) xg_native_ringbuf_output(rb, d, sz)
 #define xg_fib_lookup(ctx, p) xg_native_fib_lookup(ctx, p)

@@ -57,7 +57,7 @@ XG_INLINE void xg_emit(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 type,
 		       __u32 cookie, __u32 rev, __u64 now)
 {
 	struct xg_event ev = {
-		.ts_ns = now,
+		.ts_ns = xg_ktime_ns(), /* precise: events are rare */
 		.type = type,
 		.verdict = verdict,
 		.reason = reason,

@@ -49,7 +49,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	struct xg_ct_entry *ce;
 	struct xg_deny_entry *de;
 	__u32 src_id = 0, dst_id = 0, rev = 0;
-	__u64 now = xg_ktime_ns();
+	__u64 now = xg_ktime_coarse_ns();
 	__u16 reason = XG_DROP_NONE;
 	__u8 verdict = XG_VERDICT_PASS;
 	int act = XDP_PASS, swapped, is_reply;

@@ -305,6 +305,14 @@ int main(int argc, char **argv)
 				fprintf(stderr, "filling tables failed\n");
 				return 1;
 			}
+			if (getenv("XG_BENCH_PROFILE_EST")) {
+				len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_SYN);
+				run_repeat(fd, buf, len, 1);
+				len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_ACK);
+				for (int k = 0; k < 30; k++)
+					run_repeat(fd, buf, len, 1000000);
+				return 0;
+			}
 			if (getenv("XG_BENCH_PROFILE")) {
 				/* a few seconds of new flows, for perf record */
 				for (int k = 0; k < 20; k++)

@@ -34,7 +34,7 @@ struct xg_nmap {
 	__u32 count;
 	struct xg_nnode **buckets;
 	__u8 *array; /* ARRAY / PERCPU_ARRAY storage */
-	__u8 plen_used[257]; /* LPM: which prefix lengths have entries */
+	__u32 plen_used[2049]; /* LPM: entries per prefix length */
 	__u64 evictions;
 };
 
