@@ -417,7 +417,10 @@ int xg_policy_sync_apply(struct xg_policy_sync *s, struct xg_mapset *ms,
 
 resync:
 	/* A failed write left the map between two states; read back what
-	 * is really there so the next apply starts from the truth. */
+	 * is really there so the next apply starts from the truth, and bump
+	 * the revision anyway: denies already written must reach
+	 * established flows too, not only new ones. */
 	xg_policy_sync_adopt(s, ms);
+	xg_policy_rev_bump(ms, &st->revision);
 	return err;
 }

@@ -224,6 +224,9 @@ long xg_nmap_update(struct xg_nmap *m, const void *key, const void *val,
 	if (flags == BPF_EXIST)
 		return -ENOENT;
 	if (m->count >= m->max_entries) {
+		/* the kernel's LPM trie says ENOSPC, its hash tables E2BIG */
+		if (m->type == BPF_MAP_TYPE_LPM_TRIE)
+			return -ENOSPC;
 		if (!is_lru(m))
 			return -E2BIG;
 		evict_one(m);
