@@ -18,8 +18,10 @@ TMP=$(mktemp -d)
 
 cleanup() {
 	local pid
+	# Each background job leads its own process group (setsid): kill the
+	# group, since python3 may be a wrapper (pyenv) that forks the server.
 	for pid in "${PIDS[@]}"; do
-		kill "$pid" 2>/dev/null || true
+		kill -TERM -- "-$pid" 2>/dev/null || kill "$pid" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true
 	if [[ ${KEEP_LAB:-0} != 1 ]]; then
@@ -55,14 +57,15 @@ xg policy apply config/examples/demo.rules
 xg policy list
 
 # A web server on the api backend, v4 and v6.
-in_ns "$B1_NS" python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &
+setsid ip netns exec "$B1_NS" python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &
 PIDS+=($!)
 for _ in $(seq 50); do
 	in_ns "$B1_NS" ss -ltn | grep -q ':8080 ' && break
 	sleep 0.1
 done
 
-xg monitor --timeout 12 >"$TMP/monitor" 2>&1 &
+setsid ip netns exec "$GW_NS" "$XGATECTL" --pin-root "$PIN" monitor --timeout 12 \
+	>"$TMP/monitor" 2>&1 &
 PIDS+=($!)
 sleep 0.3
 
@@ -85,7 +88,7 @@ try "c1 (frontend) -> b1:22 (not allowed: default deny)" in_ns "$C1_NS" timeout 
 
 sleep 1
 say "xgatectl monitor (sampled events from the ring buffer)"
-kill "${PIDS[-1]}" 2>/dev/null || true
+kill -TERM -- "-${PIDS[-1]}" 2>/dev/null || true
 wait "${PIDS[-1]}" 2>/dev/null || true
 cat "$TMP/monitor"
 

@@ -38,7 +38,10 @@
 #define XG_CT_MAX (1u << 20) /* tracked flows (LRU) */
 #endif
 #ifndef XG_DENYCACHE_MAX
-#define XG_DENYCACHE_MAX (64u << 10) /* denied flows (own LRU, so floods evict only each other) */
+/* Denied flows, in an LRU of their own so a flood evicts only other
+ * denied flows.  Sized above a 65,536-source flood per CPU list, so such a
+ * flood is answered from the cache once each source has been judged. */
+#define XG_DENYCACHE_MAX (256u << 10)
 #endif
 #ifndef XG_FRAG_MAX
 #define XG_FRAG_MAX (64u << 10) /* first-fragment port records (LRU) */

@@ -21,7 +21,7 @@ XG_MAP(xg_policy, BPF_MAP_TYPE_LPM_TRIE, struct xg_policy_key,
 XG_MAP(xg_ct, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key, struct xg_ct_entry,
        XG_CT_MAX, XG_MAP_FLAGS(XG_CT_LRU_FLAGS));
 XG_MAP(xg_denycache, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key,
-       struct xg_deny_entry, XG_DENYCACHE_MAX);
+       struct xg_deny_entry, XG_DENYCACHE_MAX, XG_MAP_FLAGS(XG_CT_LRU_FLAGS));
 XG_MAP(xg_frag, BPF_MAP_TYPE_LRU_HASH, struct xg_frag_key, struct xg_frag_val,
        XG_FRAG_MAX);
 XG_MAP(xg_runtime, BPF_MAP_TYPE_ARRAY, __u32, struct xg_runtime, 1);
