@@ -197,6 +197,52 @@ fail:
 	return ret;
 }
 
+/* A pinned map that differs from what this load defines would make
+ * libbpf refuse the load with a bare EINVAL.  Say which map and what
+ * differs, before trying. */
+static int check_pinned_compat(struct xg_datapath *dp, struct xg_err *err)
+{
+	struct bpf_map *m;
+
+	bpf_object__for_each_map(m, dp->skel->obj) {
+		struct bpf_map_info info = {};
+		__u32 len = sizeof(info);
+		const char *path = bpf_map__pin_path(m);
+		int fd;
+
+		if (!path)
+			continue;
+		fd = bpf_obj_get(path);
+		if (fd < 0)
+			continue; /* not pinned yet: it will be created */
+		if (bpf_obj_get_info_by_fd(fd, &info, &len)) {
+			close(fd);
+			continue;
+		}
+		close(fd);
+		if (info.type != bpf_map__type(m) ||
+		    info.key_size != bpf_map__key_size(m) ||
+		    info.value_size != bpf_map__value_size(m)) {
+			xg_err_set(err, path,
+				   "pinned map has another layout (an older xgate?): remove it to start that table empty");
+			return -EINVAL;
+		}
+		if (info.max_entries != bpf_map__max_entries(m)) {
+			xg_err_set(err, path,
+				   "pinned map has another size (%u entries, this load wants %u): keep the old size, or remove it to start that table empty",
+				   info.max_entries, bpf_map__max_entries(m));
+			return -EINVAL;
+		}
+		if (info.map_flags != bpf_map__map_flags(m)) {
+			xg_err_set(err, path,
+				   "pinned map has other flags (0x%x, this load wants 0x%x): remove it to start that table empty",
+				   info.map_flags, bpf_map__map_flags(m));
+			return -EINVAL;
+		}
+	}
+	return 0;
+}
+
 static int explain_load_error(struct xg_datapath *dp, int ret,
 			      struct xg_err *err)
 {
@@ -219,6 +265,9 @@ int xg_dp_load(struct xg_datapath *dp, struct xg_err *err)
 
 	if (dp->loaded)
 		return 0;
+	ret = check_pinned_compat(dp, err);
+	if (ret)
+		return ret;
 	ret = xgate_bpf__load(dp->skel);
 	if (ret)
 		return explain_load_error(dp, ret < 0 ? ret : -errno, err);
@@ -251,6 +300,10 @@ int xg_dp_attach(struct xg_datapath *dp, const char *ifname,
 	if (!dp->xprog) {
 		DECLARE_LIBXDP_OPTS(xdp_program_opts, xo, .obj = dp->skel->obj,
 				    .prog_name = XG_PROG_NAME);
+
+		ret = check_pinned_compat(dp, err);
+		if (ret)
+			return ret;
 
 		dp->xprog = xdp_program__create(&xo);
 		ret = (int)libxdp_get_error(dp->xprog);

@@ -86,6 +86,7 @@ static int parse_ports(const char *v, size_t len, __u16 *lo, __u16 *hi)
 int xg_rule_parse(const char *line, struct xg_rule *out, struct xg_err *err)
 {
 	int have_dir = 0, have_act = 0, have_subject = 0, have_port = 0;
+	unsigned seen = 0;
 	const char *p = line;
 
 	memset(out, 0, sizeof(*out));
@@ -127,8 +128,20 @@ int xg_rule_parse(const char *line, struct xg_rule *out, struct xg_err *err)
 		}
 		{
 			size_t klen = (size_t)(eq - w), vlen = len - klen - 1;
+			static const char *const keys[] = { "subject", "peer", "proto",
+							    "port", "l7", "cookie" };
 			const char *v = eq + 1;
 			__u32 n;
+
+			/* A key given twice is an error, as a second direction
+			 * is: "last one wins" hides typos. */
+			for (unsigned k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+				if (!word_is(w, klen, keys[k]))
+					continue;
+				if (seen & (1u << k))
+					return bad(err, col, w, len, "key given twice");
+				seen |= 1u << k;
+			}
 
 			if (word_is(w, klen, "subject")) {
 				if (parse_u32(v, vlen, 0xffffffffu, &n) || !n)
@@ -158,8 +171,8 @@ int xg_rule_parse(const char *line, struct xg_rule *out, struct xg_err *err)
 			}
 		}
 	}
-	if (!have_dir && !have_act && !have_subject && !have_port)
-		return 0; /* blank or comment */
+	if (p == line + strspn(line, " \t\r\n"))
+		return 0; /* blank or comment: no word before the end or '#' */
 	if (!have_dir)
 		return xg_err_set(err, "rule", "missing direction (ingress or egress)"), -EINVAL;
 	if (!have_act)
@@ -175,13 +188,23 @@ int xg_rule_parse(const char *line, struct xg_rule *out, struct xg_err *err)
 	return 1;
 }
 
+static int file_err(struct xg_err *err, const char *path, int lineno,
+		    int col, const char *msg)
+{
+	xg_err_set(err, path, "%s", msg);
+	err->line = lineno;
+	err->col = col;
+	return -EINVAL;
+}
+
 int xg_rules_load(const char *path, struct xg_rule **rules, size_t *n,
 		  struct xg_err *err)
 {
-	char line[MAX_LINE + 2];
 	struct xg_rule *v = NULL;
-	size_t cap = 0, cnt = 0;
+	size_t cap = 0, cnt = 0, bufsz = 0;
+	char *line = NULL;
 	int lineno = 0, ret = 0;
+	ssize_t len;
 	FILE *f;
 
 	f = fopen(path, "r");
@@ -190,27 +213,37 @@ int xg_rules_load(const char *path, struct xg_rule **rules, size_t *n,
 		xg_err_set(err, path, "cannot open: %s", strerror(-ret));
 		return ret;
 	}
-	while (fgets(line, sizeof(line), f)) {
+	/* getline, not fgets: it says how much it read, so a NUL inside a
+	 * line is seen and refused instead of silently ending the line. */
+	while ((len = getline(&line, &bufsz, f)) >= 0) {
 		struct xg_rule r;
-		int col;
+		size_t text;
 
 		lineno++;
-		if (!strchr(line, '\n') && !feof(f)) {
-			xg_err_set(err, path, "line longer than %d bytes", MAX_LINE);
-			err->line = lineno;
-			err->col = 1;
-			ret = -EINVAL;
+		text = (size_t)len;
+		if (text && line[text - 1] == '\n')
+			text--;
+		if (text && line[text - 1] == '\r')
+			text--;
+		line[text] = '\0';
+		if (strlen(line) != text) {
+			ret = file_err(err, path, lineno, (int)strlen(line) + 1,
+				       "NUL byte inside the line");
+			goto out;
+		}
+		if (text > MAX_LINE) {
+			char msg[64];
+
+			snprintf(msg, sizeof(msg), "line longer than %d bytes", MAX_LINE);
+			ret = file_err(err, path, lineno, 1, msg);
 			goto out;
 		}
 		ret = xg_rule_parse(line, &r, err);
 		if (ret < 0) {
 			char msg[sizeof(err->msg)];
 
-			col = err->col ? err->col : 1;
 			snprintf(msg, sizeof(msg), "%s", err->msg);
-			xg_err_set(err, path, "%s", msg);
-			err->line = lineno;
-			err->col = col;
+			ret = file_err(err, path, lineno, err->col ? err->col : 1, msg);
 			goto out;
 		}
 		if (!ret)
@@ -231,6 +264,7 @@ int xg_rules_load(const char *path, struct xg_rule **rules, size_t *n,
 	}
 	ret = 0;
 out:
+	free(line);
 	fclose(f);
 	if (ret) {
 		free(v);

@@ -47,7 +47,9 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: xgatectl [--pin-root DIR] COMMAND ...\n"
-		"  attach [--mode native|generic|offload] [--fwd fib|pass] IFACE...\n"
+		"  attach [--mode native|generic|offload] [--fwd fib|pass]\n"
+		"         [--ipcache-max N] [--policy-max N] [--ct-max N]\n"
+		"         [--denycache-max N] [--frag-max N] IFACE...\n"
 		"  detach IFACE...\n"
 		"  ipcache set PREFIX IDENTITY | del PREFIX | list\n"
 		"  policy apply FILE | list\n"
@@ -78,13 +80,22 @@ static int open_maps(struct xg_mapset *ms, struct xg_mapset_bpf *priv)
 
 static int cmd_attach(int argc, char **argv)
 {
+	struct xg_loader_opts lo;
 	static const struct option opts[] = {
 		{ "mode", required_argument, 0, 'm' },
 		{ "fwd", required_argument, 0, 'f' },
+		{ "ipcache-max", required_argument, 0, 'I' },
+		{ "policy-max", required_argument, 0, 'P' },
+		{ "ct-max", required_argument, 0, 'C' },
+		{ "denycache-max", required_argument, 0, 'D' },
+		{ "frag-max", required_argument, 0, 'F' },
 		{ 0 },
 	};
+	__u32 *sizes[128] = {
+		['I'] = &lo.ipcache_max, ['P'] = &lo.policy_max, ['C'] = &lo.ct_max,
+		['D'] = &lo.denycache_max, ['F'] = &lo.frag_max,
+	};
 	enum xg_xdp_mode mode = XG_XDP_NATIVE;
-	struct xg_loader_opts lo;
 	struct xg_datapath *dp = NULL;
 	struct xg_err e = {};
 	int c, err = 0;
@@ -95,6 +106,16 @@ static int cmd_attach(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'm' && !xg_xdp_mode_parse(optarg, &mode))
 			continue;
+		if (c > 0 && c < 128 && sizes[c]) {
+			char *end;
+			unsigned long v = strtoul(optarg, &end, 10);
+
+			if (*optarg >= '1' && *optarg <= '9' && !*end &&
+			    v <= (1ul << 26)) {
+				*sizes[c] = (__u32)v;
+				continue;
+			}
+		}
 		if (c == 'f' && !strcmp(optarg, "fib")) {
 			lo.cfg.fwd_mode = XG_FWD_FIB;
 			continue;
