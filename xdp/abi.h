@@ -24,6 +24,7 @@
 #define XG_MAP_VERDICTS  "xg_verdicts"
 #define XG_MAP_EVENTS    "xg_events"
 #define XG_MAP_EVRATE    "xg_evrate"
+#define XG_MAP_HOTDENY   "xg_hotdeny"
 #define XG_MAP_TXPORTS   "xg_txports"
 #define XG_MAP_XSKS      "xg_xsks"
 
@@ -209,6 +210,14 @@ struct xg_deny_entry {
 	__u16 reason; /* enum xg_drop_reason */
 	__u16 swapped; /* the denied sender is the key's "b" side */
 	__u32 pad2;
+};
+
+/* Per-CPU slot holding the last denied flow: a flood of one flow is
+ * answered by one key compare, before any hash table is touched.  Valid
+ * under the same rules as a deny-cache entry. */
+struct xg_hot_deny {
+	struct xg_flow_key key;
+	struct xg_deny_entry deny;
 };
 
 /* ---- fragments: first fragment's ports, for the later fragments ---- */

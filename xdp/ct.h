@@ -56,6 +56,16 @@ XG_INLINE int xg_flow_key_of(struct xg_flow_key *k, const struct xg_pkt *pkt)
 	return swapped;
 }
 
+XG_INLINE int xg_flow_key_eq(const struct xg_flow_key *x,
+			     const struct xg_flow_key *y)
+{
+	const __u64 *a = (const __u64 *)x, *b = (const __u64 *)y;
+
+	/* 40 bytes: five words */
+	return a[0] == b[0] && a[1] == b[1] && a[2] == b[2] && a[3] == b[3] &&
+	       a[4] == b[4];
+}
+
 XG_INLINE __u64 xg_ct_lifetime_ns(const struct xg_ct_entry *e, __u8 proto)
 {
 	if (proto != XG_IPPROTO_TCP)

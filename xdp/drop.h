@@ -56,7 +56,13 @@ XG_INLINE void xg_emit(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 type,
 		       __u8 verdict, __u16 reason, __u32 src_id, __u32 dst_id,
 		       __u32 cookie, __u32 rev, __u64 now)
 {
-	struct xg_event ev = {
+	struct xg_event ev;
+
+	/* Ask the rate limit first: building the event reads the precise
+	 * clock, which costs more than everything else a drop does. */
+	if (!xg_event_allowed(now))
+		return;
+	ev = (struct xg_event){
 		.ts_ns = xg_ktime_ns(), /* precise: events are rare */
 		.type = type,
 		.verdict = verdict,
@@ -72,9 +78,6 @@ XG_INLINE void xg_emit(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 type,
 		.policy_rev = rev,
 		.pkt_len = pkt->len,
 	};
-
-	if (!xg_event_allowed(now))
-		return;
 	__builtin_memcpy(ev.saddr, pkt->saddr, 16);
 	__builtin_memcpy(ev.daddr, pkt->daddr, 16);
 	xg_ringbuf_output(&xg_events, &ev, sizeof(ev));

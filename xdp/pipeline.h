@@ -41,6 +41,13 @@ XG_INLINE void xg_judge(const __u8 *src, const __u8 *dst, __u8 family,
 	xg_policy_check(*src_id, *dst_id, proto, port, vi);
 }
 
+XG_INLINE int xg_deny_valid(const struct xg_deny_entry *d, __u32 rev, __u64 now,
+			    int swapped)
+{
+	return d->policy_rev == rev && d->expires_ns > now &&
+	       d->swapped == (__u16)swapped;
+}
+
 XG_INLINE int xg_process(xg_ctx_t *ctx)
 {
 	struct xg_pkt pkt = {};
@@ -48,6 +55,8 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	struct xg_verdict_info vi = {};
 	struct xg_ct_entry *ce;
 	struct xg_deny_entry *de;
+	struct xg_hot_deny *hot;
+	__u32 zero = 0;
 	__u32 src_id = 0, dst_id = 0, rev = 0;
 	__u64 now = xg_ktime_coarse_ns();
 	__u16 reason = XG_DROP_NONE;
@@ -71,6 +80,16 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 
 	rev = xg_policy_rev();
 	swapped = xg_flow_key_of(&key, &pkt);
+
+	hot = xg_map_lookup(&xg_hotdeny, &zero);
+	if (hot && xg_deny_valid(&hot->deny, rev, now, swapped) &&
+	    xg_flow_key_eq(&hot->key, &key)) {
+		reason = hot->deny.reason;
+		src_id = hot->deny.src_identity;
+		dst_id = hot->deny.dst_identity;
+		vi.cookie = hot->deny.cookie;
+		goto drop_flow;
+	}
 
 	ce = xg_map_lookup(&xg_ct, &key);
 	if (ce && ce->expires_ns > now) {
@@ -127,8 +146,11 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	}
 
 	de = xg_map_lookup(&xg_denycache, &key);
-	if (de && de->policy_rev == rev && de->expires_ns > now &&
-	    de->swapped == (__u16)swapped) {
+	if (de && xg_deny_valid(de, rev, now, swapped)) {
+		if (hot) {
+			hot->key = key;
+			hot->deny = *de;
+		}
 		reason = de->reason;
 		src_id = de->src_identity;
 		dst_id = de->dst_identity;
@@ -152,6 +174,10 @@ new_flow:
 		};
 
 		xg_map_update(&xg_denycache, &key, &nd, BPF_ANY);
+		if (hot) {
+			hot->key = key;
+			hot->deny = nd;
+		}
 		reason = vi.reason;
 		goto drop_flow;
 	}
