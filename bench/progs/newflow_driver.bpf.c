@@ -42,10 +42,12 @@ int newflow_driver(struct xdp_md *ctx)
 	if (p + 14 + 20 + 4 > (__u8 *)data_end)
 		return XDP_ABORTED;
 	c = counter++;
-	/* 65,536 ports x 16 addresses before a tuple repeats */
+	/* 65,536 ports x 254 addresses (198.18.0.1-254, the client /24)
+	 * before a tuple repeats: 16.6M new flows.  The caller starts each
+	 * measurement at a fresh counter value. */
 	p[14 + 20] = (__u8)(c >> 8);
 	p[14 + 21] = (__u8)c;
-	p[14 + 15] = (__u8)(2 + ((c >> 16) & 15)); /* src 198.18.0.{2..17} */
+	p[14 + 15] = (__u8)(1 + ((c >> 16) % 254));
 	p[14 + 8] = 64; /* TTL */
 	p[14 + 10] = 0;
 	p[14 + 11] = 0;
