@@ -17,9 +17,9 @@ FUZZ_CFLAGS  := -fsanitize=fuzzer,address,undefined \
 		-D_GNU_SOURCE -I. -I$(BUILD)
 # Every header a target's sources may include, and this file (flags).
 FUZZ_HDRS    := $(wildcard xdp/*.h xdp/native/*.h ctrl/*.h) \
-		tests/unit/native_ms.h tests/fuzz/fuzz.mk
+		tests/lib/native_ms.h tests/fuzz/fuzz.mk
 
-FUZZ_SRCS_fuzz_parse  := tests/fuzz/fuzz_parse.c tests/unit/native_ms.c \
+FUZZ_SRCS_fuzz_parse  := tests/fuzz/fuzz_parse.c tests/lib/native_ms.c \
 			 xdp/native/runtime.c xdp/native/datapath.c \
 			 ctrl/entries.c ctrl/policy_state.c
 FUZZ_SRCS_fuzz_prefix := tests/fuzz/fuzz_prefix.c ctrl/entries.c

@@ -31,7 +31,7 @@
 #include "ctrl/policy_state.h"
 #include "xdp/native/datapath.h"
 #include "xdp/parse.h"
-#include "tests/unit/native_ms.h"
+#include "tests/lib/native_ms.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -21,7 +21,7 @@
 
 #include "ctrl/entries.h"
 #include "xdp/native/datapath.h"
-#include "native_ms.h"
+#include "tests/lib/native_ms.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -25,7 +25,7 @@
 #include "xdp/native/datapath.h"
 #include "xdp/policy.h"
 #include "xdp/proto.h"
-#include "native_ms.h"
+#include "tests/lib/native_ms.h"
 
 #define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 

@@ -5,7 +5,7 @@
 # both (and, from tests/fuzz/fuzz.mk, the fuzz targets over their seeds).
 
 UNIT_TESTS   := test_policy_state test_entries test_native_maps test_rule_parse test_maglev
-UNIT_COMMON  := tests/unit/native_ms.c
+UNIT_COMMON  := tests/lib/native_ms.c
 UNIT_LIBS    := -lcmocka $(LDLIBS_BPF)
 
 UNIT_BIN     := $(UNIT_TESTS:%=$(BUILD)/tests/unit/%)

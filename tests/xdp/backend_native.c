@@ -9,97 +9,10 @@
 #include <string.h>
 
 #include "xdp/native/datapath.h"
+#include "tests/lib/native_ms.h"
 #include "tests/lib/pktbuild.h"
 #include "backend.h"
 #include "topo.h"
-
-static struct xg_nmap *map_of(enum xg_map_id m)
-{
-	switch (m) {
-	case XG_M_IPCACHE:
-		return &xg_ipcache;
-	case XG_M_POLICY:
-		return &xg_policy;
-	case XG_M_CT:
-		return &xg_ct;
-	case XG_M_DENYCACHE:
-		return &xg_denycache;
-	case XG_M_FRAG:
-		return &xg_frag;
-	case XG_M_RUNTIME:
-		return &xg_runtime;
-	case XG_M_DROPS:
-		return &xg_drops;
-	case XG_M_VERDICTS:
-		return &xg_verdicts;
-	case XG_M_TXPORTS:
-		return &xg_txports;
-	case XG_M_XSKS:
-		return &xg_xsks;
-	default:
-		return NULL;
-	}
-}
-
-static int n_update(void *priv, enum xg_map_id m, const void *key,
-		    const void *val, __u64 flags)
-{
-	struct xg_nmap *nm = map_of(m);
-
-	return nm ? (int)xg_nmap_update(nm, key, val, flags) : -EBADF;
-}
-
-static int n_lookup(void *priv, enum xg_map_id m, const void *key, void *val)
-{
-	struct xg_nmap *nm = map_of(m);
-	void *v;
-
-	if (!nm)
-		return -EBADF;
-	/* An exact lookup, as bpf_map_lookup_elem from userspace is on an
-	 * LPM trie too (it matches by prefix as well; so does this). */
-	v = xg_nmap_lookup(nm, key);
-	if (!v)
-		return -ENOENT;
-	memcpy(val, v, nm->value_size);
-	return 0;
-}
-
-static int n_remove(void *priv, enum xg_map_id m, const void *key)
-{
-	struct xg_nmap *nm = map_of(m);
-
-	return nm ? (int)xg_nmap_delete(nm, key) : -EBADF;
-}
-
-struct walk_arg {
-	xg_map_walk_fn fn;
-	void *arg;
-};
-
-static int walk_one(const void *key, void *val, void *arg)
-{
-	struct walk_arg *w = arg;
-
-	return w->fn(key, val, w->arg);
-}
-
-static int n_walk(void *priv, enum xg_map_id m, xg_map_walk_fn fn, void *arg)
-{
-	struct xg_nmap *nm = map_of(m);
-	struct walk_arg w = { fn, arg };
-
-	return nm ? xg_nmap_foreach(nm, walk_one, &w) : -EBADF;
-}
-
-static const struct xg_mapset_ops native_ops = {
-	.update = n_update,
-	.lookup = n_lookup,
-	.remove = n_remove,
-	.walk = n_walk,
-};
-
-static struct xg_mapset native_ms = { .ops = &native_ops };
 
 static __u32 n_ifindex(int leg)
 {
@@ -199,7 +112,7 @@ static int n_reset(const struct xg_config *cfg)
 
 static struct xg_mapset *n_maps(void)
 {
-	return &native_ms;
+	return nms_native();
 }
 
 static int n_run(__u8 *pkt, size_t len, size_t *out_len, int leg)

@@ -5,7 +5,7 @@
 
 TABLE_SRCS := tests/xdp/test_table.c tests/xdp/table_lib.c tests/xdp/topo.c \
 	      tests/xdp/backend_native.c tests/xdp/backend_bpf.c \
-	      tests/lib/pktbuild.c
+	      tests/lib/pktbuild.c tests/lib/native_ms.c
 EXTRA_CFLAGS_backend_native := -DXG_NATIVE_EXTERN
 TEST_LIBS := -lcmocka $(LDLIBS_BPF)
 

@@ -6,8 +6,8 @@
  * Also a wrapper that records every operation and can fail one on cue,
  * for tests that care about the order of writes.
  */
-#ifndef XGATE_TESTS_UNIT_NATIVE_MS_H
-#define XGATE_TESTS_UNIT_NATIVE_MS_H
+#ifndef XGATE_TESTS_LIB_NATIVE_MS_H
+#define XGATE_TESTS_LIB_NATIVE_MS_H
 
 #include <stddef.h>
 #include <linux/types.h>
@@ -46,4 +46,4 @@ void rec_init(struct rec_ms *r, struct xg_mapset *inner);
 void rec_clear(struct rec_ms *r); /* forget the log, keep the settings */
 void rec_free(struct rec_ms *r);
 
-#endif /* XGATE_TESTS_UNIT_NATIVE_MS_H */
+#endif /* XGATE_TESTS_LIB_NATIVE_MS_H */

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "xdp/native/datapath.h"
-#include "native_ms.h"
+#include "tests/lib/native_ms.h"
 
 struct xg_nmap *nms_map(enum xg_map_id m)
 {
