@@ -7,7 +7,7 @@ XDP_SKEL := $(BUILD)/xdp/xgate.skel.h
 $(BUILD)/xdp/xgate.bpf.o: xdp/xgate.bpf.c $(XDP_HDRS)
 
 CTRL_SRCS := ctrl/log.c ctrl/mapset_bpf.c ctrl/entries.c ctrl/policy_state.c \
-	     ctrl/loader.c ctrl/rule_parse.c ctrl/maglev.c
+	     ctrl/loader.c ctrl/rule_parse.c ctrl/maglev.c ctrl/services.c
 CTRL_LIB     := $(BUILD)/libxgctrl.a
 CTRL_LIB_SAN := $(BUILD)/san/libxgctrl.a
 

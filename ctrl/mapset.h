@@ -22,6 +22,11 @@ enum xg_map_id {
 	XG_M_VERDICTS,
 	XG_M_TXPORTS,
 	XG_M_XSKS,
+	XG_M_SVC,
+	XG_M_BACKENDS,
+	XG_M_REVNAT,
+	XG_M_SVCFLOW,
+	XG_M_MAGLEV, /* map-in-map: use xg_ms_set_table */
 	XG_M__MAX
 };
 
@@ -36,6 +41,10 @@ struct xg_mapset_ops {
 	int (*remove)(void *priv, enum xg_map_id m, const void *key);
 	/* Per-CPU maps: val receives the sum over CPUs (counters only). */
 	int (*walk)(void *priv, enum xg_map_id m, xg_map_walk_fn fn, void *arg);
+	/* Map-in-map: a new inner array of n u32 values under key (replacing
+	 * any previous one in one step), or removes it when vals is NULL. */
+	int (*set_table)(void *priv, enum xg_map_id m, __u32 key,
+			 const __u32 *vals, __u32 n);
 };
 
 struct xg_mapset {
@@ -65,6 +74,12 @@ static inline int xg_ms_walk(struct xg_mapset *ms, enum xg_map_id m,
 			     xg_map_walk_fn fn, void *arg)
 {
 	return ms->ops->walk(ms->priv, m, fn, arg);
+}
+
+static inline int xg_ms_set_table(struct xg_mapset *ms, enum xg_map_id m,
+				  __u32 key, const __u32 *vals, __u32 n)
+{
+	return ms->ops->set_table(ms->priv, m, key, vals, n);
 }
 
 /* Kernel maps by fd (index by enum xg_map_id; -1 = absent). */

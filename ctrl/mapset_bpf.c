@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -127,11 +128,41 @@ out:
 	return err;
 }
 
+/* A fresh inner array, filled, then swapped in with one update of the
+ * outer map: the datapath sees the old table or the new one, never a
+ * half-written one. */
+static int ms_set_table(void *priv, enum xg_map_id m, __u32 key,
+			const __u32 *vals, __u32 n)
+{
+	int outer = bpf_fd(priv, m), inner, err = 0;
+
+	if (outer < 0)
+		return -EBADF;
+	if (!vals)
+		return bpf_map_delete_elem(outer, &key) ? -errno : 0;
+	inner = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xg_maglev_in", sizeof(__u32),
+			       sizeof(__u32), n, NULL);
+	if (inner < 0)
+		return -errno;
+	for (__u32 i = 0; i < n; i++) {
+		if (bpf_map_update_elem(inner, &i, &vals[i], 0)) {
+			err = -errno;
+			goto out;
+		}
+	}
+	if (bpf_map_update_elem(outer, &key, &inner, 0))
+		err = -errno;
+out:
+	close(inner); /* the outer map holds its own reference */
+	return err;
+}
+
 static const struct xg_mapset_ops bpf_ops = {
 	.update = ms_update,
 	.lookup = ms_lookup,
 	.remove = ms_remove,
 	.walk = ms_walk,
+	.set_table = ms_set_table,
 };
 
 void xg_mapset_bpf_init(struct xg_mapset *ms, struct xg_mapset_bpf *priv)

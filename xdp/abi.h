@@ -25,6 +25,11 @@
 #define XG_MAP_EVENTS    "xg_events"
 #define XG_MAP_EVRATE    "xg_evrate"
 #define XG_MAP_HOTDENY   "xg_hotdeny"
+#define XG_MAP_SVC       "xg_svc"
+#define XG_MAP_BACKENDS  "xg_backends"
+#define XG_MAP_REVNAT    "xg_revnat"
+#define XG_MAP_MAGLEV    "xg_maglev"
+#define XG_MAP_SVCFLOW   "xg_svcflow"
 #define XG_MAP_TXPORTS   "xg_txports"
 #define XG_MAP_XSKS      "xg_xsks"
 
@@ -58,6 +63,19 @@
 #endif
 #ifndef XG_EVENTS_WAKEUP_BYTES
 #define XG_EVENTS_WAKEUP_BYTES (64u << 10) /* wake readers past this backlog */
+#endif
+
+#ifndef XG_SVC_MAX
+#define XG_SVC_MAX (64u << 10) /* services (VIP, port, protocol) */
+#endif
+#ifndef XG_BACKENDS_MAX
+#define XG_BACKENDS_MAX (256u << 10) /* backends of all services */
+#endif
+#ifndef XG_MAGLEV_M
+#define XG_MAGLEV_M 16381 /* Maglev table size per service, a prime */
+#endif
+#ifndef XG_SVCFLOW_MAX
+#define XG_SVCFLOW_MAX (1u << 20) /* client flows to a VIP -> their backend (LRU) */
 #endif
 
 /* Parser bounds.  Each is a verifier loop bound, so keep them small. */
@@ -191,7 +209,7 @@ struct xg_ct_entry {
 	__be16 policy_port; /* what policy matched at admission (re-checks) */
 	__u16 deny_reason; /* with XG_CT_F_DENIED */
 	__u16 pad;
-	__u32 pad2;
+	__u32 revnat_id; /* service flow: replies get the VIP back; 0 = none */
 	__u64 created_ns;
 	__u64 packets_orig;
 	__u64 packets_reply;
@@ -218,6 +236,55 @@ struct xg_deny_entry {
 struct xg_hot_deny {
 	struct xg_flow_key key;
 	struct xg_deny_entry deny;
+};
+
+/* ---- service load balancing ----
+ * A packet to (VIP, port, proto) in xg_svc is a service packet: its
+ * backend comes from xg_svcflow (the client flow's earlier choice, so a
+ * flow stays on its backend whatever the table does), else from the
+ * service's Maglev table (xg_maglev: svc_id -> inner array of
+ * XG_MAGLEV_M backend ids) by flow hash.  The destination is rewritten
+ * (DNAT) before identity and policy, which so see the backend; the
+ * conntrack entry remembers revnat_id, and replies get the VIP back. */
+struct xg_svc_key {
+	__u8 addr[16]; /* VIP; IPv4 in the first 4 bytes */
+	__be16 port;
+	__u8 proto;
+	__u8 family;
+};
+
+struct xg_svc_val {
+	__u32 svc_id; /* key of the service's Maglev table */
+	__u32 revnat_id; /* key of xg_revnat: what replies are rewritten to */
+	__u32 flags; /* reserved */
+	__u32 affinity_s; /* reserved: ClientIP affinity timeout */
+};
+
+enum xg_backend_state {
+	XG_BE_ACTIVE = 0,
+	XG_BE_TERMINATING = 1, /* no new flows; its flows finish */
+};
+
+struct xg_backend {
+	__u8 addr[16];
+	__be16 port;
+	__u8 family;
+	__u8 state; /* enum xg_backend_state */
+};
+
+struct xg_revnat {
+	__u8 addr[16]; /* the VIP */
+	__be16 port;
+	__u8 family;
+	__u8 pad;
+};
+
+/* Keyed by the client's flow as sent to the VIP (struct xg_flow_key,
+ * a = client, b = VIP, not normalised). */
+struct xg_svcflow {
+	__u32 backend_id;
+	__u32 svc_id;
+	__u64 expires_ns;
 };
 
 /* ---- fragments: first fragment's ports, for the later fragments ---- */
@@ -295,7 +362,8 @@ struct xg_config {
 	X(POLICY_DENY, "denied by policy")                                     \
 	X(POLICY_DEFAULT_DENY, "no policy rule allows")                        \
 	X(NO_XSK, "L7 flow but no AF_XDP socket on this queue")                \
-	X(CT_FULL, "conntrack update failed")
+	X(CT_FULL, "conntrack update failed")                                  \
+	X(LB_NO_BACKEND, "service has no usable backend")
 
 enum xg_drop_reason {
 #define XG__DROP_ENUM(name, text) XG_DROP_##name,

@@ -19,6 +19,9 @@
 #include <bpf/bpf_endian.h>
 
 #define XG_INLINE static __always_inline
+/* A BPF-to-BPF call: its own stack frame (the 512-byte stack is per
+ * frame), for steps most packets skip. */
+#define XG_NOINLINE static __attribute__((noinline))
 #define XG_RODATA const volatile
 #define XG_UNROLL _Pragma("unroll")
 /* A macro, not a typedef: CO-RE relocates ctx fields by type name. */
@@ -49,6 +52,8 @@
 #define xg_rxq(ctx) ((ctx)->rx_queue_index)
 
 #define xg_map_lookup(map, key) bpf_map_lookup_elem(map, key)
+/* Map-in-map: the inner map for key, or NULL. */
+#define xg_map_lookup_inner(outer, key) bpf_map_lookup_elem(outer, key)
 #define xg_map_update(map, key, val, fl) bpf_map_update_elem(map, key, val, fl)
 #define xg_map_delete(map, key) bpf_map_delete_elem(map, key)
 #define xg_ktime_ns() bpf_ktime_get_ns()
@@ -66,6 +71,10 @@
 				   BPF_RB_FORCE_WAKEUP :                       \
 				   BPF_RB_NO_WAKEUP)
 #define xg_fib_lookup(ctx, p) bpf_fib_lookup(ctx, p, sizeof(*(p)), 0)
+/* Packet bytes at a variable offset (headers after VLAN tags, options,
+ * extension headers): copies, so no packet-pointer range to prove. */
+#define xg_load_bytes(ctx, off, buf, len) bpf_xdp_load_bytes(ctx, off, buf, len)
+#define xg_store_bytes(ctx, off, buf, len) bpf_xdp_store_bytes(ctx, off, buf, len)
 
 #define XG_AF_INET 2
 #define XG_AF_INET6 10
@@ -81,6 +90,7 @@
 #include "native/runtime.h"
 
 #define XG_INLINE static inline __attribute__((always_inline))
+#define XG_NOINLINE static __attribute__((noinline))
 #define XG_RODATA
 #define XG_UNROLL
 typedef struct xg_native_ctx xg_ctx_t;
@@ -115,6 +125,7 @@ typedef struct xg_native_ctx xg_ctx_t;
 #define xg_rxq(ctx) ((ctx)->rx_queue_index)
 
 #define xg_map_lookup(map, key) xg_nmap_lookup(map, key)
+#define xg_map_lookup_inner(outer, key) xg_nmap_lookup_inner(outer, key)
 #define xg_map_update(map, key, val, fl) xg_nmap_update(map, key, val, fl)
 #define xg_map_delete(map, key) xg_nmap_delete(map, key)
 #define xg_ktime_ns() xg_native_ktime_ns()
@@ -122,6 +133,8 @@ typedef struct xg_native_ctx xg_ctx_t;
 #define xg_redirect_map(map, key, fl) xg_native_redirect_map(map, key, fl)
 #define xg_ringbuf_output(rb, d, sz) xg_native_ringbuf_output(rb, d, sz)
 #define xg_fib_lookup(ctx, p) xg_native_fib_lookup(ctx, p)
+#define xg_load_bytes(ctx, off, buf, len) xg_native_load_bytes(ctx, off, buf, len)
+#define xg_store_bytes(ctx, off, buf, len) xg_native_store_bytes(ctx, off, buf, len)
 
 #define XG_AF_INET 2
 #define XG_AF_INET6 10

@@ -52,30 +52,39 @@ XG_INLINE int xg_event_allowed(__u64 now)
 	return 1;
 }
 
-XG_INLINE void xg_emit(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 type,
-		       __u8 verdict, __u16 reason, __u32 src_id, __u32 dst_id,
-		       __u32 cookie, __u32 rev, __u64 now)
+/* What an event says beyond the packet itself. */
+struct xg_ev_info {
+	__u64 now;
+	__u32 src_id, dst_id, cookie, rev;
+	__u16 reason;
+	__u8 type, verdict;
+};
+
+/* A subprogram: events are rare, and the record is big for the stack of
+ * the packet path.  (BPF calls take five arguments: hence ev.) */
+XG_NOINLINE void xg_emit(xg_ctx_t *ctx, const struct xg_pkt *pkt,
+			 const struct xg_ev_info *ei)
 {
 	struct xg_event ev;
 
 	/* Ask the rate limit first: building the event reads the precise
 	 * clock, which costs more than everything else a drop does. */
-	if (!xg_event_allowed(now))
+	if (!xg_event_allowed(ei->now))
 		return;
 	ev = (struct xg_event){
 		.ts_ns = xg_ktime_ns(), /* precise: events are rare */
-		.type = type,
-		.verdict = verdict,
-		.reason = reason,
+		.type = ei->type,
+		.verdict = ei->verdict,
+		.reason = ei->reason,
 		.family = pkt->family,
 		.proto = pkt->proto,
 		.sport = pkt->sport,
 		.dport = pkt->dport,
 		.ifindex = xg_ifindex(ctx),
-		.src_identity = src_id,
-		.dst_identity = dst_id,
-		.cookie = cookie,
-		.policy_rev = rev,
+		.src_identity = ei->src_id,
+		.dst_identity = ei->dst_id,
+		.cookie = ei->cookie,
+		.policy_rev = ei->rev,
 		.pkt_len = pkt->len,
 	};
 	__builtin_memcpy(ev.saddr, pkt->saddr, 16);

@@ -35,6 +35,35 @@ XG_MAP(xg_txports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, __u32, XG_TXPORTS_MAX);
 XG_MAP(xg_xsks, BPF_MAP_TYPE_XSKMAP, __u32, __u32, XG_XSKS_MAX);
 XG_RINGBUF(xg_events, XG_EVENTS_BYTES);
 
+XG_MAP(xg_svc, BPF_MAP_TYPE_HASH, struct xg_svc_key, struct xg_svc_val,
+       XG_SVC_MAX);
+XG_MAP(xg_backends, BPF_MAP_TYPE_HASH, __u32, struct xg_backend,
+       XG_BACKENDS_MAX);
+XG_MAP(xg_revnat, BPF_MAP_TYPE_HASH, __u32, struct xg_revnat, XG_SVC_MAX);
+XG_MAP(xg_svcflow, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key,
+       struct xg_svcflow, XG_SVCFLOW_MAX, XG_MAP_FLAGS(XG_CT_LRU_FLAGS));
+#if defined(__bpf__)
+/* One Maglev table per service: inner arrays of XG_MAGLEV_M backend ids,
+ * created by the control plane, so a service costs memory only while it
+ * exists and a backend change rewrites its table alone. */
+struct xg_maglev_inner {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, XG_MAGLEV_M);
+	__type(key, __u32);
+	__type(value, __u32);
+};
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);
+	__uint(max_entries, XG_SVC_MAX);
+	__type(key, __u32);
+	__uint(pinning, LIBBPF_PIN_BY_NAME);
+	__array(values, struct xg_maglev_inner); /* must come last */
+} xg_maglev SEC(".maps");
+#else
+XG_MAP(xg_maglev, BPF_MAP_TYPE_HASH_OF_MAPS, __u32, struct xg_nmap *,
+       XG_SVC_MAX);
+#endif
+
 #if defined(XG_NATIVE_EXTERN)
 extern struct xg_config xg_cfg;
 #else

@@ -15,6 +15,7 @@
 #include "ct.h"
 #include "drop.h"
 #include "redirect.h"
+#include "lb.h"
 
 XG_INLINE int xg_is_icmp6_nd(const struct xg_pkt *pkt)
 {
@@ -57,7 +58,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	struct xg_deny_entry *de;
 	struct xg_hot_deny *hot;
 	__u32 zero = 0;
-	__u32 src_id = 0, dst_id = 0, rev = 0;
+	__u32 src_id = 0, dst_id = 0, rev = 0, revnat = 0;
 	__u64 now = xg_ktime_coarse_ns();
 	__u16 reason = XG_DROP_NONE;
 	__u8 verdict = XG_VERDICT_PASS;
@@ -75,12 +76,13 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	if (reason != XG_DROP_NONE)
 		goto drop;
 
-	/* Step 2, service load balancing, goes here (issue 3): the DNAT'ed
-	 * destination is what identity and policy see below. */
-
 	rev = xg_policy_rev();
 	swapped = xg_flow_key_of(&key, &pkt);
 
+	/* A flood of one denied flow ends here, before any hash table.
+	 * Safe before the LB step: a slot holds a tuple as policy saw it,
+	 * after any DNAT, so a packet still addressed to a VIP cannot match
+	 * it; and service changes bump the revision. */
 	hot = xg_map_lookup(&xg_hotdeny, &zero);
 	if (hot && xg_deny_valid(&hot->deny, rev, now, swapped) &&
 	    xg_flow_key_eq(&hot->key, &key)) {
@@ -90,6 +92,14 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 		vi.cookie = hot->deny.cookie;
 		goto drop_flow;
 	}
+
+	/* Step 2, service load balancing: the backend (DNAT'ed) is what
+	 * identity and policy see below, and what conntrack keys on. */
+	reason = (__u16)xg_lb(ctx, &pkt, &revnat, now);
+	if (reason != XG_DROP_NONE)
+		goto drop;
+	if (revnat)
+		swapped = xg_flow_key_of(&key, &pkt);
 
 	ce = xg_map_lookup(&xg_ct, &key);
 	if (ce && ce->expires_ns > now) {
@@ -133,6 +143,9 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 			goto drop_flow;
 		}
 		xg_ct_touch(ce, &pkt, is_reply, now);
+		/* Replies of a balanced flow leave with the VIP as source. */
+		if (is_reply && ce->revnat_id)
+			xg_lb_reverse(ctx, &pkt, ce->revnat_id);
 		/* Only the client -> server direction needs the L7 engine;
 		 * replies stay in XDP. */
 		if (!is_reply && (ce->flags & XG_CT_F_L7)) {
@@ -182,16 +195,22 @@ new_flow:
 		goto drop_flow;
 	}
 	xg_ct_create(&key, swapped, &pkt, rev, src_id, dst_id, vi.l7_ruleset,
-		     vi.cookie, now);
+		     vi.cookie, revnat, now);
 	if (vi.l7_ruleset)
 		act = xg_redirect_l7(ctx, &verdict, &reason);
 	else
 		act = xg_forward(ctx, &pkt, &verdict);
 	if (act == XDP_DROP)
 		goto drop_counted;
-	if (xg_cfg.verdict_events)
-		xg_emit(ctx, &pkt, XG_EV_VERDICT, verdict, XG_DROP_NONE, src_id,
-			dst_id, vi.cookie, rev, now);
+	if (xg_cfg.verdict_events) {
+		struct xg_ev_info ei = {
+			.now = now, .src_id = src_id, .dst_id = dst_id,
+			.cookie = vi.cookie, .rev = rev, .type = XG_EV_VERDICT,
+			.verdict = verdict,
+		};
+
+		xg_emit(ctx, &pkt, &ei);
+	}
 	goto out;
 
 drop:
@@ -201,8 +220,15 @@ drop_flow:
 	act = XDP_DROP;
 drop_counted:
 	xg_count(&xg_drops, reason, pkt.len);
-	xg_emit(ctx, &pkt, XG_EV_DROP, XG_VERDICT_DROP, reason, src_id, dst_id,
-		vi.cookie, rev, now);
+	{
+		struct xg_ev_info ei = {
+			.now = now, .src_id = src_id, .dst_id = dst_id,
+			.cookie = vi.cookie, .rev = rev, .reason = reason,
+			.type = XG_EV_DROP, .verdict = XG_VERDICT_DROP,
+		};
+
+		xg_emit(ctx, &pkt, &ei);
+	}
 out:
 	xg_count(&xg_verdicts, verdict, pkt.len);
 	return act;

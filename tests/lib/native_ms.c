@@ -34,9 +34,92 @@ struct xg_nmap *nms_map(enum xg_map_id m)
 		return &xg_txports;
 	case XG_M_XSKS:
 		return &xg_xsks;
+	case XG_M_SVC:
+		return &xg_svc;
+	case XG_M_BACKENDS:
+		return &xg_backends;
+	case XG_M_REVNAT:
+		return &xg_revnat;
+	case XG_M_SVCFLOW:
+		return &xg_svcflow;
+	case XG_M_MAGLEV:
+		return &xg_maglev;
 	default:
 		return NULL;
 	}
+}
+
+/* Inner tables this map-set made, so they can be freed: the native
+ * datapath only holds pointers to them. */
+#define NMS_TABLES_MAX 4096
+static struct xg_nmap *tables[NMS_TABLES_MAX];
+static size_t ntables;
+
+static void table_free(struct xg_nmap *t)
+{
+	for (size_t i = 0; i < ntables; i++) {
+		if (tables[i] != t)
+			continue;
+		tables[i] = tables[--ntables];
+		break;
+	}
+	xg_nmap_clear(t);
+	free(t);
+}
+
+void nms_release_tables(void)
+{
+	while (ntables) {
+		struct xg_nmap *t = tables[--ntables];
+
+		xg_nmap_clear(t);
+		free(t);
+	}
+}
+
+static int n_set_table(void *priv, enum xg_map_id m, __u32 key,
+		       const __u32 *vals, __u32 n)
+{
+	struct xg_nmap *outer = nms_map(m), *old, *t;
+	int err;
+
+	if (!outer || outer->type != BPF_MAP_TYPE_HASH_OF_MAPS)
+		return -EBADF;
+	old = xg_nmap_lookup_inner(outer, &key);
+	if (!vals) {
+		err = (int)xg_nmap_delete(outer, &key);
+		if (!err && old)
+			table_free(old);
+		return err;
+	}
+	if (ntables == NMS_TABLES_MAX)
+		return -ENOSPC;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return -ENOMEM;
+	t->name = "xg_maglev_in";
+	t->type = BPF_MAP_TYPE_ARRAY;
+	t->key_size = sizeof(__u32);
+	t->value_size = sizeof(__u32);
+	t->max_entries = n;
+	for (__u32 i = 0; i < n; i++) {
+		err = (int)xg_nmap_update(t, &i, &vals[i], 0);
+		if (err) {
+			xg_nmap_clear(t);
+			free(t);
+			return err;
+		}
+	}
+	err = (int)xg_nmap_update(outer, &key, &t, 0);
+	if (err) {
+		xg_nmap_clear(t);
+		free(t);
+		return err;
+	}
+	tables[ntables++] = t;
+	if (old)
+		table_free(old);
+	return 0;
 }
 
 static int n_update(void *priv, enum xg_map_id m, const void *key,
@@ -95,6 +178,7 @@ static const struct xg_mapset_ops native_ops = {
 	.lookup = n_lookup,
 	.remove = n_remove,
 	.walk = n_walk,
+	.set_table = n_set_table,
 };
 
 static struct xg_mapset native_ms = { .ops = &native_ops };
@@ -184,11 +268,20 @@ static int r_walk(void *priv, enum xg_map_id m, xg_map_walk_fn fn, void *arg)
 	return xg_ms_walk(r->inner, m, fn, arg);
 }
 
+static int r_set_table(void *priv, enum xg_map_id m, __u32 key,
+		       const __u32 *vals, __u32 n)
+{
+	struct rec_ms *r = priv;
+
+	return xg_ms_set_table(r->inner, m, key, vals, n);
+}
+
 static const struct xg_mapset_ops rec_ops = {
 	.update = r_update,
 	.lookup = r_lookup,
 	.remove = r_remove,
 	.walk = r_walk,
+	.set_table = r_set_table,
 };
 
 void rec_init(struct rec_ms *r, struct xg_mapset *inner)

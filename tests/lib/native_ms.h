@@ -19,6 +19,9 @@
 struct xg_mapset *nms_native(void);
 /* The native map behind a map id, NULL when the native build has none. */
 struct xg_nmap *nms_map(enum xg_map_id m);
+/* Frees the inner tables set through this map-set (after the datapath's
+ * maps were reset, which only drops the references). */
+void nms_release_tables(void);
 
 enum rec_op { REC_UPDATE = 1, REC_REMOVE };
 

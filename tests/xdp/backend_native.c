@@ -104,6 +104,7 @@ static int n_init(void)
 static int n_reset(const struct xg_config *cfg)
 {
 	xg_native_reset();
+	nms_release_tables();
 	xg_cfg = *cfg;
 	xg_native_now_ns = 5000000000ull;
 	nevents = 0;
@@ -154,6 +155,7 @@ static int n_advance(__u64 ns)
 static void n_fini(void)
 {
 	xg_native_reset();
+	nms_release_tables();
 }
 
 const struct dp_backend backend_native = {

@@ -58,6 +58,12 @@ void set_rules(struct tctx *t, const struct xg_rule *r, size_t n);
 
 /* Expectations.  `what` names the step in failure messages. */
 void expect_fwd(struct tctx *t, const char *what, struct pk p);
+/* Forwarded, leaving as `want` (addresses and ports after NAT) would
+ * leave a router: MACs of want.dst's leg, TTL one less. */
+void expect_fwd_as(struct tctx *t, const char *what, struct pk p, struct pk want);
+/* Runs p; returns the action and copies the output's destination (or
+ * source) address and port out. */
+int run_addr(struct tctx *t, struct pk p, int dst, __u8 *addr, __u16 *port);
 void expect_pass(struct tctx *t, const char *what, struct pk p);
 void expect_drop(struct tctx *t, const char *what, struct pk p, int reason);
 void expect_l7(struct tctx *t, const char *what, struct pk p);

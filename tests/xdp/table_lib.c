@@ -181,12 +181,12 @@ static void expect_same(struct tctx *t, const char *what, const __u8 *got,
 				 t->bk->name, t->fam, what, i, got[i], want[i]);
 }
 
-void expect_fwd(struct tctx *t, const char *what, struct pk p)
+void expect_fwd_as(struct tctx *t, const char *what, struct pk p, struct pk want)
 {
-	const struct topo_host *hd = &topo_hosts[p.dst];
-	__u8 buf[2048], want[2048];
+	const struct topo_host *hd = &topo_hosts[want.dst];
+	__u8 buf[2048], wbuf[2048];
 	size_t len = build(&p, buf, sizeof(buf)), out_len, wlen;
-	struct pk w = p;
+	struct pk w = want;
 
 	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg,
 		  XDP_REDIRECT, XG_VERDICT_FORWARD, -1);
@@ -195,11 +195,31 @@ void expect_fwd(struct tctx *t, const char *what, struct pk p)
 	w.s.ttl = (__u8)((p.s.ttl ? p.s.ttl : 64) - 1);
 	pkt_parse_mac(hd->mac, w.s.dmac);
 	pkt_parse_mac(topo_ifs[hd->leg].mac, w.s.smac);
-	wlen = build(&w, want, sizeof(want));
-	expect_same(t, what, buf, out_len, want, wlen);
+	wlen = build(&w, wbuf, sizeof(wbuf));
+	expect_same(t, what, buf, out_len, wbuf, wlen);
 	if (!pkt_csums_ok(buf, out_len, &w.s))
 		fail_msg("%s/%d %s: checksums do not verify", t->bk->name,
 			 t->fam, what);
+}
+
+void expect_fwd(struct tctx *t, const char *what, struct pk p)
+{
+	expect_fwd_as(t, what, p, p);
+}
+
+int run_addr(struct tctx *t, struct pk p, int dst, __u8 *addr, __u16 *port)
+{
+	__u8 buf[2048];
+	size_t len = build(&p, buf, sizeof(buf)), out_len;
+	size_t l3 = pkt_l3_off(&p.s), l4 = pkt_l4_off(&p.s);
+	int act = t->bk->run(buf, len, &out_len, topo_hosts[p.src].leg);
+
+	if (t->fam == 4)
+		memcpy(addr, buf + l3 + (dst ? 16 : 12), 4);
+	else
+		memcpy(addr, buf + l3 + (dst ? 24 : 8), 16);
+	*port = (__u16)(buf[l4 + (dst ? 2 : 0)] << 8 | buf[l4 + (dst ? 3 : 1)]);
+	return act;
 }
 
 void expect_pass(struct tctx *t, const char *what, struct pk p)

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "ctrl/entries.h"
+#include "ctrl/services.h"
 #include "table.h"
 
 /* ------------------------------------------------------ scenarios -- */
@@ -529,6 +530,140 @@ static void sc_malformed_v6(struct tctx *t)
 		   XDP_DROP, XG_DROP_IP6_EXTHDR_TRUNC);
 }
 
+/* ------------------------------------------------- load balancing -- */
+
+static struct xg_svc_key vip_key(struct tctx *t, __u8 proto)
+{
+	struct xg_svc_key k = { .port = htons(80), .proto = proto,
+				.family = (__u8)t->fam };
+
+	inet_pton(t->fam == 4 ? AF_INET : AF_INET6,
+		  t->fam == 4 ? topo_hosts[VIP].ip4 : topo_hosts[VIP].ip6, k.addr);
+	return k;
+}
+
+static struct xg_svc_backend backend(struct tctx *t, __u32 id, int host,
+				     __u8 state)
+{
+	struct xg_svc_backend b = { .id = id, .weight = 1 };
+
+	inet_pton(t->fam == 4 ? AF_INET : AF_INET6,
+		  t->fam == 4 ? topo_hosts[host].ip4 : topo_hosts[host].ip6,
+		  b.be.addr);
+	b.be.port = htons(8080);
+	b.be.family = (__u8)t->fam;
+	b.be.state = state;
+	return b;
+}
+
+static void sc_lb_nat(struct tctx *t)
+{
+	struct xg_svc_key k = vip_key(t, TCP), ku = vip_key(t, UDP);
+	struct xg_svc_backend b1 = backend(t, 1, B1, XG_BE_ACTIVE);
+
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b1, 1), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &ku, 11, &b1, 1), 0);
+	expect_fwd_as(t, "syn to the VIP: DNAT to the backend",
+		      mk(t, TCP, C1, VIP, 30000, 80, SYN),
+		      mk(t, TCP, C1, B1, 30000, 8080, SYN));
+	expect_fwd_as(t, "syn-ack: the VIP back as source",
+		      mk(t, TCP, B1, C1, 8080, 30000, SYNACK),
+		      mk(t, TCP, VIP, C1, 80, 30000, SYNACK));
+	expect_fwd_as(t, "ack: same backend", mk(t, TCP, C1, VIP, 30000, 80, ACK),
+		      mk(t, TCP, C1, B1, 30000, 8080, ACK));
+	expect_fwd_as(t, "udp: DNAT", mk(t, UDP, C2, VIP, 30001, 80, 0),
+		      mk(t, UDP, C2, B1, 30001, 8080, 0));
+	expect_fwd_as(t, "udp answer: reverse NAT",
+		      mk(t, UDP, B1, C2, 8080, 30001, 0),
+		      mk(t, UDP, VIP, C2, 80, 30001, 0));
+	expect_fwd(t, "other port of the VIP: not a service",
+		   mk(t, TCP, C1, B2, 30002, 81, SYN));
+	if (t->fam == 4) {
+		/* IPv4 UDP without a checksum keeps none. */
+		struct pk p = mk(t, UDP, C2, VIP, 30003, 80, 0);
+		__u8 buf[2048];
+		size_t len = build(&p, buf, sizeof(buf)), out, l4 = pkt_l4_off(&p.s);
+
+		buf[l4 + 6] = buf[l4 + 7] = 0;
+		assert_int_equal(t->bk->run(buf, len, &out, GW0), XDP_REDIRECT);
+		assert_int_equal(buf[l4 + 6] | buf[l4 + 7], 0);
+		assert_int_equal(buf[l4 + 2] << 8 | buf[l4 + 3], 8080);
+	}
+}
+
+static void sc_lb_policy(struct tctx *t)
+{
+	struct xg_svc_key k = vip_key(t, TCP);
+	struct xg_svc_backend b1 = backend(t, 1, B1, XG_BE_ACTIVE);
+
+	/* Policy sees the backend, on the backend's port. */
+	RULES(t, allow_in(ID_B1, ID_C2, TCP, 8080, 8080));
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b1, 1), 0);
+	expect_drop(t, "backend's ingress policy applies through the VIP",
+		    mk(t, TCP, C1, VIP, 31000, 80, SYN),
+		    XG_DROP_POLICY_DEFAULT_DENY);
+	expect_fwd_as(t, "allowed peer reaches the backend",
+		      mk(t, TCP, C2, VIP, 31001, 80, SYN),
+		      mk(t, TCP, C2, B1, 31001, 8080, SYN));
+}
+
+static void sc_lb_spread(struct tctx *t)
+{
+	struct xg_svc_key k = vip_key(t, TCP);
+	struct xg_svc_backend b[2] = { backend(t, 1, B1, XG_BE_ACTIVE),
+				       backend(t, 2, B2, XG_BE_ACTIVE) };
+	__u8 a1[16] = {}, a2[16] = {}, got[16];
+	int on1 = 0, on2 = 0, was2[64] = {};
+	__u16 port;
+
+	inet_pton(t->fam == 4 ? AF_INET : AF_INET6,
+		  t->fam == 4 ? topo_hosts[B1].ip4 : topo_hosts[B1].ip6, a1);
+	inet_pton(t->fam == 4 ? AF_INET : AF_INET6,
+		  t->fam == 4 ? topo_hosts[B2].ip4 : topo_hosts[B2].ip6, a2);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, (__u16)(32000 + i), 80, SYN),
+					  1, got, &port), XDP_REDIRECT);
+		assert_int_equal(port, 8080);
+		if (!memcmp(got, a1, t->fam == 4 ? 4 : 16))
+			on1++;
+		else if (!memcmp(got, a2, t->fam == 4 ? 4 : 16))
+			on2++, was2[i] = 1;
+		else
+			fail_msg("flow %d went to neither backend", i);
+	}
+	if (on1 < 16 || on2 < 16)
+		fail_msg("64 flows split %d/%d between two backends", on1, on2);
+
+	/* B2 terminating: its flows stay, new flows avoid it. */
+	b[1].be.state = XG_BE_TERMINATING;
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2), 0);
+	for (int i = 0; i < 64; i++) {
+		assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, (__u16)(32000 + i), 80, ACK),
+					  1, got, &port), XDP_REDIRECT);
+		if (!memcmp(got, was2[i] ? a2 : a1, t->fam == 4 ? 4 : 16))
+			continue;
+		fail_msg("flow %d changed backend", i);
+	}
+	for (int i = 0; i < 32; i++) {
+		assert_int_equal(run_addr(t, mk(t, TCP, C2, VIP, (__u16)(33000 + i), 80, SYN),
+					  1, got, &port), XDP_REDIRECT);
+		if (memcmp(got, a1, t->fam == 4 ? 4 : 16))
+			fail_msg("new flow %d went to the terminating backend", i);
+	}
+
+	/* No usable backend: new flows are dropped, with the reason. */
+	b[0].be.state = XG_BE_TERMINATING;
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2), 0);
+	expect_drop(t, "no active backend", mk(t, TCP, C3, VIP, 34000, 80, SYN),
+		    XG_DROP_LB_NO_BACKEND);
+
+	/* Service removed: the VIP is an ordinary address again. */
+	assert_int_equal(xg_service_del(t->bk->maps(), &k, 10), 0);
+	expect_pass(t, "no service: VIP has no neighbour, kernel's",
+		    mk(t, TCP, C3, VIP, 34001, 80, SYN));
+}
+
 /* ---------------------------------------------------- native only -- */
 
 static void sc_ct_expiry(struct tctx *t)
@@ -559,7 +694,8 @@ static const struct {
 	S(denycache),        S(l7),               S(fragments),
 	S(fib_fallbacks),    S(icmp_types),       S(tcp_reopen),
 	S(events),           S(malformed_common), S(malformed_v4),
-	S(malformed_v6),     S(ct_expiry),
+	S(malformed_v6),     S(ct_expiry),        S(lb_nat),
+	S(lb_policy),        S(lb_spread),
 #undef S
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))

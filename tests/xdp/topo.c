@@ -17,4 +17,6 @@ const struct topo_host topo_hosts[NHOSTS] = {
 	[B2] = { "198.19.0.12", "2001:2:0:1::12", "02:00:00:00:01:12", GW1, ID_BNET },
 	[B9] = { "198.19.0.99", "2001:2:0:1::99", 0, GW1, ID_BNET },
 	[GWA] = { "198.18.0.1", "2001:2::1", 0, GW0, 1 },
+	/* a service VIP in the back network: no host answers for it */
+	[VIP] = { "198.19.0.100", "2001:2:0:1::100", 0, GW1, ID_BNET },
 };

@@ -18,7 +18,7 @@ struct topo_if {
 	const char *net4, *net6; /* connected prefix */
 };
 
-enum host_id { C1, C2, C3, B1, B2, B9, GWA, NHOSTS };
+enum host_id { C1, C2, C3, B1, B2, B9, GWA, VIP, NHOSTS };
 
 struct topo_host {
 	const char *ip4, *ip6, *mac; /* mac NULL: no neighbour entry */

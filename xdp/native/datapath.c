@@ -19,9 +19,13 @@ void xg_native_reset(void)
 		&xg_ipcache, &xg_policy, &xg_ct,      &xg_denycache,
 		&xg_frag,    &xg_runtime, &xg_drops,  &xg_verdicts,
 		&xg_evrate,  &xg_txports, &xg_xsks,    &xg_hotdeny,
+		&xg_svc,     &xg_backends, &xg_revnat, &xg_svcflow,
 	};
 	struct xg_config def = XG_CONFIG_DEFAULT;
 
+	/* Inner Maglev tables belong to whoever created them (the test's
+	 * map-set); forget the references. */
+	xg_nmap_clear(&xg_maglev);
 	for (unsigned i = 0; i < sizeof(maps) / sizeof(maps[0]); i++)
 		xg_nmap_clear(maps[i]);
 	xg_cfg = def;

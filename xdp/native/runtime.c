@@ -155,6 +155,13 @@ void *xg_nmap_lookup(struct xg_nmap *m, const void *key)
 	return hash_lookup(m, key);
 }
 
+struct xg_nmap *xg_nmap_lookup_inner(struct xg_nmap *outer, const void *key)
+{
+	struct xg_nmap **inner = xg_nmap_lookup(outer, key);
+
+	return inner ? *inner : NULL;
+}
+
 static void evict_one(struct xg_nmap *m)
 {
 	/* Walk from a rotating bucket; the kernel's LRU is per-CPU
@@ -379,6 +386,31 @@ long xg_native_redirect_map(struct xg_nmap *m, __u32 key, __u64 flags)
 		return (long)(flags & 0xff);
 	xg_native_last_redirect = key;
 	return XDP_REDIRECT;
+}
+
+static int frame_has(struct xg_native_ctx *ctx, __u32 off, __u32 len)
+{
+	size_t size = (size_t)((__u8 *)ctx->data_end - (__u8 *)ctx->data);
+
+	return (size_t)off + len <= size;
+}
+
+long xg_native_load_bytes(struct xg_native_ctx *ctx, __u32 off, void *buf,
+			  __u32 len)
+{
+	if (!frame_has(ctx, off, len))
+		return -EFAULT;
+	memcpy(buf, (__u8 *)ctx->data + off, len);
+	return 0;
+}
+
+long xg_native_store_bytes(struct xg_native_ctx *ctx, __u32 off,
+			   const void *buf, __u32 len)
+{
+	if (!frame_has(ctx, off, len))
+		return -EFAULT;
+	memcpy((__u8 *)ctx->data + off, buf, len);
+	return 0;
 }
 
 static xg_native_ring_fn ring_fn;

@@ -39,6 +39,8 @@ struct xg_nmap {
 };
 
 void *xg_nmap_lookup(struct xg_nmap *m, const void *key);
+/* HASH_OF_MAPS: the value is a struct xg_nmap *; NULL when absent. */
+struct xg_nmap *xg_nmap_lookup_inner(struct xg_nmap *outer, const void *key);
 /* Returns 0 or a negative errno, as bpf_map_update_elem does. */
 long xg_nmap_update(struct xg_nmap *m, const void *key, const void *val,
 		    __u64 flags);
@@ -63,6 +65,12 @@ long xg_native_fib_lookup(struct xg_native_ctx *ctx,
  * bits of flags (the fallback action).  The target is remembered. */
 extern __u32 xg_native_last_redirect;
 long xg_native_redirect_map(struct xg_nmap *m, __u32 key, __u64 flags);
+
+/* bpf_xdp_load_bytes / bpf_xdp_store_bytes: -EFAULT outside the frame. */
+long xg_native_load_bytes(struct xg_native_ctx *ctx, __u32 off, void *buf,
+			  __u32 len);
+long xg_native_store_bytes(struct xg_native_ctx *ctx, __u32 off,
+			   const void *buf, __u32 len);
 
 typedef void (*xg_native_ring_fn)(const void *data, __u64 size, void *arg);
 void xg_native_set_ring(xg_native_ring_fn fn, void *arg);
