@@ -64,6 +64,59 @@ int xg_prefix_parse(const char *s, struct xg_prefix *out, struct xg_err *err)
 	return 0;
 }
 
+int xg_endpoint_parse(const char *s, __u8 *family, __u8 *addr, __u16 *port,
+		      struct xg_err *err)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	const char *colon, *a = s;
+	size_t alen;
+	unsigned long p;
+	char *end;
+
+	if (!s || !*s)
+		return xg_err_set(err, "endpoint", "empty"), -EINVAL;
+	if (*s == '[') {
+		const char *close = strchr(s, ']');
+
+		if (!close || close[1] != ':')
+			return xg_err_set(err, "endpoint",
+					  "'%.64s': IPv6 needs the form [addr]:port", s),
+			       -EINVAL;
+		a = s + 1;
+		alen = (size_t)(close - a);
+		colon = close + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon || strchr(s, ':') != colon)
+			return xg_err_set(err, "endpoint",
+					  "'%.64s': expected addr:port (IPv6: [addr]:port)", s),
+			       -EINVAL;
+		alen = (size_t)(colon - s);
+	}
+	if (!alen || alen >= sizeof(buf))
+		return xg_err_set(err, "endpoint", "'%.64s': no address", s), -EINVAL;
+	memcpy(buf, a, alen);
+	buf[alen] = '\0';
+	memset(addr, 0, 16);
+	if (*s != '[' && inet_pton(AF_INET, buf, addr) == 1)
+		*family = XG_FAMILY_V4;
+	else if (*s == '[' && inet_pton(AF_INET6, buf, addr) == 1)
+		*family = XG_FAMILY_V6;
+	else
+		return xg_err_set(err, "endpoint", "'%.64s' is not an address", buf),
+		       -EINVAL;
+	if (colon[1] < '0' || colon[1] > '9')
+		return xg_err_set(err, "endpoint", "'%.64s': port must be 1-65535", s),
+		       -EINVAL;
+	errno = 0;
+	p = strtoul(colon + 1, &end, 10);
+	if (*end || errno || !p || p > 65535)
+		return xg_err_set(err, "endpoint", "'%.64s': port must be 1-65535", s),
+		       -EINVAL;
+	*port = (__u16)p;
+	return 0;
+}
+
 const char *xg_prefix_str(const struct xg_prefix *p, char *buf, size_t len)
 {
 	char a[INET6_ADDRSTRLEN];

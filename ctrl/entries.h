@@ -25,6 +25,11 @@ int xg_prefix_parse(const char *s, struct xg_prefix *out, struct xg_err *err);
 /* Writes "addr/len" into buf. */
 const char *xg_prefix_str(const struct xg_prefix *p, char *buf, size_t len);
 
+/* "198.19.0.100:80" or "[2001:2::100]:80": an address and a port
+ * (1-65535).  addr gets 16 bytes (IPv4 in the first 4). */
+int xg_endpoint_parse(const char *s, __u8 *family, __u8 *addr, __u16 *port,
+		      struct xg_err *err);
+
 int xg_ipcache_set(struct xg_mapset *ms, const struct xg_prefix *p,
 		   __u32 identity);
 int xg_ipcache_del(struct xg_mapset *ms, const struct xg_prefix *p);

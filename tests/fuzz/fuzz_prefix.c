@@ -41,6 +41,21 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 
+	/* The endpoint parser ("addr:port", "[v6]:port") on the same input:
+	 * an error with a message, or an address and a port 1-65535. */
+	{
+		__u8 fam = 0, addr[16];
+		__u16 port = 0;
+
+		memset(&err, 0, sizeof(err));
+		ret = xg_endpoint_parse(s, &fam, addr, &port, &err);
+		CHECK(ret == 0 || ret == -EINVAL);
+		if (ret)
+			CHECK(err.msg[0] != '\0');
+		else
+			CHECK((fam == XG_FAMILY_V4 || fam == XG_FAMILY_V6) && port);
+	}
+
 	memset(&err, 0, sizeof(err));
 	ret = xg_prefix_parse(s, &p, &err);
 	CHECK(ret == 0 || ret == -EINVAL);

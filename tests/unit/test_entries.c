@@ -486,11 +486,41 @@ static void test_txports(void **state)
 			 XDP_PASS);
 }
 
+static void test_endpoint_parse(void **state)
+{
+	static const char *const bad[] = {
+		"", "198.19.0.1", "198.19.0.1:", "198.19.0.1:0", "198.19.0.1:65536",
+		"198.19.0.1:+80", "198.19.0.1: 80", "198.19.0.1:80x", ":80",
+		"2001:2::1:80", "[2001:2::1]", "[2001:2::1]80", "[198.19.0.1]:80",
+		"[]:80", "300.1.1.1:80", "host:80", "[2001:2::1:80",
+	};
+	__u8 fam, addr[16], want[16] = { 198, 19, 0, 1 };
+	struct xg_err err;
+	__u16 port;
+
+	assert_int_equal(xg_endpoint_parse("198.19.0.1:80", &fam, addr, &port, NULL), 0);
+	assert_int_equal(fam, XG_FAMILY_V4);
+	assert_int_equal(port, 80);
+	assert_memory_equal(addr, want, 16);
+	assert_int_equal(xg_endpoint_parse("[2001:2::1]:65535", &fam, addr, &port, NULL), 0);
+	assert_int_equal(fam, XG_FAMILY_V6);
+	assert_int_equal(port, 65535);
+	assert_int_equal(addr[0], 0x20);
+	assert_int_equal(addr[15], 1);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		memset(&err, 0, sizeof(err));
+		if (xg_endpoint_parse(bad[i], &fam, addr, &port, &err) != -EINVAL)
+			fail_msg("'%s' was accepted", bad[i]);
+		assert_true(err.msg[0]);
+	}
+}
+
 int main(void)
 {
 #define T(f) cmocka_unit_test_setup_teardown(f, ms_setup, ms_setup)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_prefix_parse_valid),
+		cmocka_unit_test(test_endpoint_parse),
 		cmocka_unit_test(test_prefix_parse_malformed),
 		cmocka_unit_test(test_prefix_parse_length_is_digits),
 		cmocka_unit_test(test_prefix_parse_long),

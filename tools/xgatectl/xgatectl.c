@@ -24,6 +24,7 @@
 #include "ctrl/log.h"
 #include "ctrl/policy_state.h"
 #include "ctrl/rule_parse.h"
+#include "ctrl/services.h"
 
 static const char *pin_root = XG_PIN_ROOT_DEFAULT;
 
@@ -53,6 +54,8 @@ static void usage(FILE *f)
 		"  detach IFACE...\n"
 		"  ipcache set PREFIX IDENTITY | del PREFIX | list\n"
 		"  policy apply FILE | list\n"
+		"  service put ID VIP:PORT tcp|udp BID=ADDR:PORT[/WEIGHT][/terminating]...\n"
+		"  service del ID VIP:PORT tcp|udp | list\n"
 		"  counters\n"
 		"  ct list\n"
 		"  monitor [--count N] [--timeout SECONDS]\n"
@@ -74,6 +77,15 @@ static int open_maps(struct xg_mapset *ms, struct xg_mapset_bpf *priv)
 	int err = xg_maps_open_pinned(pin_root, ms, priv, &e);
 
 	return err ? report(err, &e) : 0;
+}
+
+/* "a.b.c.d" or "[v6]", ready for ":port" */
+static void addr_str(__u8 family, const __u8 *a, char *buf, size_t len)
+{
+	char t[INET6_ADDRSTRLEN];
+
+	inet_ntop(family == XG_FAMILY_V4 ? AF_INET : AF_INET6, a, t, sizeof(t));
+	snprintf(buf, len, family == XG_FAMILY_V4 ? "%s" : "[%s]", t);
 }
 
 /* ---------------------------------------------------------- attach -- */
@@ -336,6 +348,156 @@ out:
 	return err ? 1 : 0;
 }
 
+/* --------------------------------------------------------- service -- */
+
+static int parse_u32_arg(const char *s, __u32 *out)
+{
+	char *end;
+	unsigned long v;
+
+	errno = 0;
+	v = strtoul(s, &end, 10);
+	if (*s < '0' || *s > '9' || *end || errno || !v || v > 0xffffffffUL)
+		return -EINVAL;
+	*out = (__u32)v;
+	return 0;
+}
+
+static int parse_svc_key(const char *ep, const char *proto,
+			 struct xg_svc_key *k, struct xg_err *e)
+{
+	__u16 port;
+
+	memset(k, 0, sizeof(*k));
+	if (xg_endpoint_parse(ep, &k->family, k->addr, &port, e))
+		return -EINVAL;
+	k->port = htons(port);
+	if (!strcmp(proto, "tcp"))
+		k->proto = 6;
+	else if (!strcmp(proto, "udp"))
+		k->proto = 17;
+	else
+		return xg_err_set(e, "service", "protocol '%s': tcp or udp", proto),
+		       -EINVAL;
+	return 0;
+}
+
+/* BID=ADDR:PORT[/WEIGHT][/terminating] */
+static int parse_backend(char *arg, struct xg_svc_backend *b, struct xg_err *e)
+{
+	char *eq = strchr(arg, '='), *opt;
+	__u16 port;
+
+	memset(b, 0, sizeof(*b));
+	b->weight = 1;
+	if (!eq)
+		return xg_err_set(e, "backend", "'%s': expected ID=ADDR:PORT", arg),
+		       -EINVAL;
+	*eq = '\0';
+	if (parse_u32_arg(arg, &b->id))
+		return xg_err_set(e, "backend", "'%s': backend id must be 1..4294967295", arg),
+		       -EINVAL;
+	opt = strchr(eq + 1, '/');
+	if (opt)
+		*opt++ = '\0';
+	if (xg_endpoint_parse(eq + 1, &b->be.family, b->be.addr, &port, e))
+		return -EINVAL;
+	b->be.port = htons(port);
+	while (opt) {
+		char *next = strchr(opt, '/');
+
+		if (next)
+			*next++ = '\0';
+		if (!strcmp(opt, "terminating"))
+			b->be.state = XG_BE_TERMINATING;
+		else if (parse_u32_arg(opt, &b->weight))
+			return xg_err_set(e, "backend", "'%s': weight (1..) or 'terminating'", opt),
+			       -EINVAL;
+		opt = next;
+	}
+	return 0;
+}
+
+static int print_svc(const void *key, const void *val, void *arg)
+{
+	const struct xg_svc_key *k = key;
+	const struct xg_svc_val *v = val;
+	char a[64];
+
+	addr_str(k->family, k->addr, a, sizeof(a));
+	printf("%-8u %s:%u/%s\n", v->svc_id, a, ntohs(k->port),
+	       k->proto == 6 ? "tcp" : "udp");
+	return 0;
+}
+
+static int print_backend(const void *key, const void *val, void *arg)
+{
+	const struct xg_backend *b = val;
+	char a[64];
+
+	addr_str(b->family, b->addr, a, sizeof(a));
+	printf("  backend %-8u %s:%u%s\n", *(const __u32 *)key, a, ntohs(b->port),
+	       b->state == XG_BE_TERMINATING ? " terminating" : "");
+	return 0;
+}
+
+static int cmd_service(int argc, char **argv)
+{
+	struct xg_svc_backend *b = NULL;
+	struct xg_mapset ms;
+	struct xg_mapset_bpf priv;
+	struct xg_svc_key k;
+	struct xg_err e = {};
+	__u32 id;
+	int err = 0, n = 0;
+
+	if (argc == 2 && !strcmp(argv[1], "list")) {
+		if (open_maps(&ms, &priv))
+			return 1;
+		printf("%-8s %s\n", "ID", "SERVICE");
+		err = xg_ms_walk(&ms, XG_M_SVC, print_svc, NULL);
+		if (!err)
+			err = xg_ms_walk(&ms, XG_M_BACKENDS, print_backend, NULL);
+		xg_maps_close_pinned(&priv);
+		return err ? 1 : 0;
+	}
+	if (argc < 5 || (strcmp(argv[1], "put") && strcmp(argv[1], "del")))
+		return usage(stderr), 2;
+	if (parse_u32_arg(argv[2], &id)) {
+		fprintf(stderr, "xgatectl service: '%s' is not a service id\n", argv[2]);
+		return 2;
+	}
+	if (parse_svc_key(argv[3], argv[4], &k, &e))
+		return report(2, &e);
+	if (!strcmp(argv[1], "put")) {
+		n = argc - 5;
+		b = calloc(n ? (size_t)n : 1, sizeof(*b));
+		if (!b)
+			return 1;
+		for (int i = 0; i < n; i++) {
+			if (parse_backend(argv[5 + i], &b[i], &e)) {
+				free(b);
+				return report(2, &e);
+			}
+		}
+	} else if (argc != 5) {
+		return usage(stderr), 2;
+	}
+	if (open_maps(&ms, &priv)) {
+		free(b);
+		return 1;
+	}
+	if (!strcmp(argv[1], "put"))
+		err = xg_service_put(&ms, &k, id, b, (size_t)n);
+	else
+		err = xg_service_del(&ms, &k, id);
+	if (err)
+		fprintf(stderr, "xgatectl service %s: %s\n", argv[1], strerror(-err));
+	xg_maps_close_pinned(&priv);
+	free(b);
+	return err ? 1 : 0;
+}
+
 /* -------------------------------------------------------- counters -- */
 
 static int cmd_counters(int argc, char **argv)
@@ -386,14 +548,6 @@ static const char *proto_str(__u8 p, char *buf, size_t len)
 	return buf;
 }
 
-/* "a.b.c.d" or "[v6]", ready for ":port" */
-static void addr_str(__u8 family, const __u8 *a, char *buf, size_t len)
-{
-	char t[INET6_ADDRSTRLEN];
-
-	inet_ntop(family == XG_FAMILY_V4 ? AF_INET : AF_INET6, a, t, sizeof(t));
-	snprintf(buf, len, family == XG_FAMILY_V4 ? "%s" : "[%s]", t);
-}
 
 static int print_ct(const void *key, const void *val, void *arg)
 {
@@ -566,6 +720,8 @@ int main(int argc, char **argv)
 		return cmd_policy(argc, argv);
 	if (!strcmp(argv[0], "counters"))
 		return cmd_counters(argc, argv);
+	if (!strcmp(argv[0], "service"))
+		return cmd_service(argc, argv);
 	if (!strcmp(argv[0], "ct"))
 		return cmd_ct(argc, argv);
 	if (!strcmp(argv[0], "monitor"))
