@@ -20,11 +20,13 @@ int xg_backend_del(struct xg_mapset *ms, __u32 id)
 }
 
 int xg_service_put(struct xg_mapset *ms, const struct xg_svc_key *key,
-		   __u32 svc_id, const struct xg_svc_backend *b, size_t n)
+		   __u32 svc_id, const struct xg_svc_backend *b, size_t n,
+		   __u32 affinity_s)
 {
 	const __u32 m = XG_MAGLEV_M;
 	struct xg_maglev_backend *mb = NULL;
-	struct xg_svc_val val = { .svc_id = svc_id, .revnat_id = svc_id };
+	struct xg_svc_val val = { .svc_id = svc_id, .revnat_id = svc_id,
+				  .affinity_s = affinity_s };
 	struct xg_revnat rn = { .port = key->port, .family = key->family };
 	__u32 *table = NULL;
 	int err;

@@ -34,10 +34,12 @@ int xg_backend_del(struct xg_mapset *ms, __u32 id);
 /* Creates or updates the service `key` (svc_id also keys its table and
  * its reverse-NAT entry) with these backends.  Its Maglev table has
  * XG_MAGLEV_M slots: every inner table of a BPF map-in-map must have the
- * size of the template the datapath was loaded with.  Backends are
- * written first. */
+ * size of the template the datapath was loaded with.  affinity_s > 0
+ * gives ClientIP session affinity with that timeout (Kubernetes
+ * sessionAffinity: ClientIP).  Backends are written first. */
 int xg_service_put(struct xg_mapset *ms, const struct xg_svc_key *key,
-		   __u32 svc_id, const struct xg_svc_backend *b, size_t n);
+		   __u32 svc_id, const struct xg_svc_backend *b, size_t n,
+		   __u32 affinity_s);
 /* Removes the service entry, then its table and reverse-NAT entry.
  * Backends stay (they may serve other services): delete them apart. */
 int xg_service_del(struct xg_mapset *ms, const struct xg_svc_key *key,

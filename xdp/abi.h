@@ -30,6 +30,7 @@
 #define XG_MAP_REVNAT    "xg_revnat"
 #define XG_MAP_MAGLEV    "xg_maglev"
 #define XG_MAP_SVCFLOW   "xg_svcflow"
+#define XG_MAP_AFFINITY  "xg_affinity"
 #define XG_MAP_TXPORTS   "xg_txports"
 #define XG_MAP_XSKS      "xg_xsks"
 
@@ -73,6 +74,9 @@
 #endif
 #ifndef XG_MAGLEV_M
 #define XG_MAGLEV_M 16381 /* Maglev table size per service, a prime */
+#endif
+#ifndef XG_AFFINITY_MAX
+#define XG_AFFINITY_MAX (256u << 10) /* (client, service) -> backend (LRU) */
 #endif
 #ifndef XG_SVCFLOW_MAX
 #define XG_SVCFLOW_MAX (1u << 20) /* client flows to a VIP -> their backend (LRU) */
@@ -257,7 +261,22 @@ struct xg_svc_val {
 	__u32 svc_id; /* key of the service's Maglev table */
 	__u32 revnat_id; /* key of xg_revnat: what replies are rewritten to */
 	__u32 flags; /* reserved */
-	__u32 affinity_s; /* reserved: ClientIP affinity timeout */
+	__u32 affinity_s; /* ClientIP affinity timeout; 0 = none */
+};
+
+/* ClientIP session affinity: a client's new flows to a service go to the
+ * backend its last new flow went to, within affinity_s of it (LRU). */
+struct xg_affinity_key {
+	__u8 client[16];
+	__u32 svc_id;
+	__u8 family;
+	__u8 pad[3];
+};
+
+struct xg_affinity {
+	__u32 backend_id;
+	__u32 pad;
+	__u64 expires_ns;
 };
 
 enum xg_backend_state {

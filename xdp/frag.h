@@ -20,7 +20,9 @@ XG_INLINE void xg_frag_key_of(struct xg_frag_key *k, const struct xg_pkt *pkt)
 	k->family = pkt->family;
 }
 
-XG_INLINE int xg_frag_ports(struct xg_pkt *pkt, __u64 now)
+/* A subprogram: fragments are rare, and their key would sit in the
+ * packet path's stack frame. */
+XG_NOINLINE int xg_frag_ports(struct xg_pkt *pkt, __u64 now)
 {
 	struct xg_frag_key k = {};
 	struct xg_frag_val *v;

@@ -95,7 +95,9 @@ XG_NOINLINE int xg_lb_service(xg_ctx_t *ctx, struct xg_pkt *pkt,
 	struct xg_flow_key fk = {};
 	struct xg_svcflow *sf, nsf = {};
 	struct xg_backend *be = 0;
+	struct xg_affinity_key ak = {};
 	__u32 be_id = 0;
+	int from_flow = 0;
 
 	/* The flow's earlier choice stands while its backend exists, even
 	 * terminating: existing flows finish where they started. */
@@ -109,6 +111,25 @@ XG_NOINLINE int xg_lb_service(xg_ctx_t *ctx, struct xg_pkt *pkt,
 	if (sf && sf->svc_id == svc->svc_id && sf->expires_ns > now) {
 		be_id = sf->backend_id;
 		be = xg_map_lookup(&xg_backends, &be_id);
+		from_flow = be != 0;
+	}
+	if (!be && svc->affinity_s) {
+		struct xg_affinity *af;
+
+		ak.svc_id = svc->svc_id;
+		ak.family = pkt->family;
+		__builtin_memcpy(ak.client, pkt->saddr, 16);
+		af = xg_map_lookup(&xg_affinity, &ak);
+		if (af && af->expires_ns > now) {
+			be_id = af->backend_id;
+			be = xg_map_lookup(&xg_backends, &be_id);
+			/* a terminating backend takes no new flow, affinity
+			 * or not: choose again below */
+			if (be && be->state != XG_BE_ACTIVE)
+				be = 0;
+			if (be)
+				af->expires_ns = now + (__u64)svc->affinity_s * 1000000000ull;
+		}
 	}
 	if (!be) {
 		__u32 slot = xg_flow_hash(pkt) % XG_MAGLEV_M;
@@ -124,6 +145,17 @@ XG_NOINLINE int xg_lb_service(xg_ctx_t *ctx, struct xg_pkt *pkt,
 		be = xg_map_lookup(&xg_backends, &be_id);
 		if (!be || be->state != XG_BE_ACTIVE)
 			return XG_DROP_LB_NO_BACKEND;
+		if (svc->affinity_s) {
+			/* ak was filled by the lookup above */
+			struct xg_affinity naf = {
+				.backend_id = be_id,
+				.expires_ns = now + (__u64)svc->affinity_s * 1000000000ull,
+			};
+
+			xg_map_update(&xg_affinity, &ak, &naf, BPF_ANY);
+		}
+	}
+	if (!from_flow) {
 		nsf.backend_id = be_id;
 		nsf.svc_id = svc->svc_id;
 		nsf.expires_ns = now + (__u64)xg_cfg.ct_tcp_est_s * 1000000000ull;

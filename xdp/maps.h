@@ -42,6 +42,8 @@ XG_MAP(xg_backends, BPF_MAP_TYPE_HASH, __u32, struct xg_backend,
 XG_MAP(xg_revnat, BPF_MAP_TYPE_HASH, __u32, struct xg_revnat, XG_SVC_MAX);
 XG_MAP(xg_svcflow, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key,
        struct xg_svcflow, XG_SVCFLOW_MAX, XG_MAP_FLAGS(XG_CT_LRU_FLAGS));
+XG_MAP(xg_affinity, BPF_MAP_TYPE_LRU_HASH, struct xg_affinity_key,
+       struct xg_affinity, XG_AFFINITY_MAX);
 #if defined(__bpf__)
 /* One Maglev table per service: inner arrays of XG_MAGLEV_M backend ids,
  * created by the control plane, so a service costs memory only while it

@@ -62,7 +62,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	__u64 now = xg_ktime_coarse_ns();
 	__u16 reason = XG_DROP_NONE;
 	__u8 verdict = XG_VERDICT_PASS;
-	int act = XDP_PASS, swapped, is_reply;
+	int act = XDP_PASS, swapped, is_reply, to_l7 = 0, admitted = 0;
 
 	reason = (__u16)xg_parse(ctx, &pkt);
 	if (reason != XG_DROP_NONE)
@@ -72,9 +72,11 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	if (xg_is_icmp6_nd(&pkt))
 		goto out; /* neighbour discovery must work for anything to */
 
-	reason = (__u16)xg_frag_ports(&pkt, now);
-	if (reason != XG_DROP_NONE)
-		goto drop;
+	if (pkt.frag != XG_FRAG_NONE) {
+		reason = (__u16)xg_frag_ports(&pkt, now);
+		if (reason != XG_DROP_NONE)
+			goto drop;
+	}
 
 	rev = xg_policy_rev();
 	swapped = xg_flow_key_of(&key, &pkt);
@@ -148,14 +150,8 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 			xg_lb_reverse(ctx, &pkt, ce->revnat_id);
 		/* Only the client -> server direction needs the L7 engine;
 		 * replies stay in XDP. */
-		if (!is_reply && (ce->flags & XG_CT_F_L7)) {
-			act = xg_redirect_l7(ctx, &verdict, &reason);
-			if (act == XDP_DROP)
-				goto drop_counted;
-			goto out;
-		}
-		act = xg_forward(ctx, &pkt, &verdict);
-		goto out;
+		to_l7 = !is_reply && (ce->flags & XG_CT_F_L7);
+		goto deliver;
 	}
 
 	de = xg_map_lookup(&xg_denycache, &key);
@@ -196,13 +192,19 @@ new_flow:
 	}
 	xg_ct_create(&key, swapped, &pkt, rev, src_id, dst_id, vi.l7_ruleset,
 		     vi.cookie, revnat, now);
-	if (vi.l7_ruleset)
+	to_l7 = vi.l7_ruleset != 0;
+	admitted = 1;
+
+deliver:
+	/* One place that sends an allowed packet on, so the forward path is
+	 * inlined once (its FIB parameters are a big part of the stack). */
+	if (to_l7)
 		act = xg_redirect_l7(ctx, &verdict, &reason);
 	else
 		act = xg_forward(ctx, &pkt, &verdict);
 	if (act == XDP_DROP)
 		goto drop_counted;
-	if (xg_cfg.verdict_events) {
+	if (admitted && xg_cfg.verdict_events) {
 		struct xg_ev_info ei = {
 			.now = now, .src_id = src_id, .dst_id = dst_id,
 			.cookie = vi.cookie, .rev = rev, .type = XG_EV_VERDICT,

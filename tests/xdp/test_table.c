@@ -561,8 +561,8 @@ static void sc_lb_nat(struct tctx *t)
 	struct xg_svc_key k = vip_key(t, TCP), ku = vip_key(t, UDP);
 	struct xg_svc_backend b1 = backend(t, 1, B1, XG_BE_ACTIVE);
 
-	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b1, 1), 0);
-	assert_int_equal(xg_service_put(t->bk->maps(), &ku, 11, &b1, 1), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b1, 1, 0), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &ku, 11, &b1, 1, 0), 0);
 	expect_fwd_as(t, "syn to the VIP: DNAT to the backend",
 		      mk(t, TCP, C1, VIP, 30000, 80, SYN),
 		      mk(t, TCP, C1, B1, 30000, 8080, SYN));
@@ -598,7 +598,7 @@ static void sc_lb_policy(struct tctx *t)
 
 	/* Policy sees the backend, on the backend's port. */
 	RULES(t, allow_in(ID_B1, ID_C2, TCP, 8080, 8080));
-	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b1, 1), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b1, 1, 0), 0);
 	expect_drop(t, "backend's ingress policy applies through the VIP",
 		    mk(t, TCP, C1, VIP, 31000, 80, SYN),
 		    XG_DROP_POLICY_DEFAULT_DENY);
@@ -620,7 +620,7 @@ static void sc_lb_spread(struct tctx *t)
 		  t->fam == 4 ? topo_hosts[B1].ip4 : topo_hosts[B1].ip6, a1);
 	inet_pton(t->fam == 4 ? AF_INET : AF_INET6,
 		  t->fam == 4 ? topo_hosts[B2].ip4 : topo_hosts[B2].ip6, a2);
-	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2, 0), 0);
 	for (int i = 0; i < 64; i++) {
 		assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, (__u16)(32000 + i), 80, SYN),
 					  1, got, &port), XDP_REDIRECT);
@@ -637,7 +637,7 @@ static void sc_lb_spread(struct tctx *t)
 
 	/* B2 terminating: its flows stay, new flows avoid it. */
 	b[1].be.state = XG_BE_TERMINATING;
-	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2, 0), 0);
 	for (int i = 0; i < 64; i++) {
 		assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, (__u16)(32000 + i), 80, ACK),
 					  1, got, &port), XDP_REDIRECT);
@@ -654,7 +654,7 @@ static void sc_lb_spread(struct tctx *t)
 
 	/* No usable backend: new flows are dropped, with the reason. */
 	b[0].be.state = XG_BE_TERMINATING;
-	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2, 0), 0);
 	expect_drop(t, "no active backend", mk(t, TCP, C3, VIP, 34000, 80, SYN),
 		    XG_DROP_LB_NO_BACKEND);
 
@@ -662,6 +662,44 @@ static void sc_lb_spread(struct tctx *t)
 	assert_int_equal(xg_service_del(t->bk->maps(), &k, 10), 0);
 	expect_pass(t, "no service: VIP has no neighbour, kernel's",
 		    mk(t, TCP, C3, VIP, 34001, 80, SYN));
+}
+
+static void sc_lb_affinity(struct tctx *t)
+{
+	struct xg_svc_key k = vip_key(t, TCP);
+	struct xg_svc_backend b[2] = { backend(t, 1, B1, XG_BE_ACTIVE),
+				       backend(t, 2, B2, XG_BE_ACTIVE) };
+	size_t alen = t->fam == 4 ? 4 : 16;
+	__u8 first[16], got[16], other[16];
+	__u16 port;
+
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2, 30), 0);
+	assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, 35000, 80, SYN), 1,
+				  first, &port), XDP_REDIRECT);
+	for (int i = 1; i < 24; i++) {
+		assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, (__u16)(35000 + i), 80, SYN),
+					  1, got, &port), XDP_REDIRECT);
+		if (memcmp(got, first, alen))
+			fail_msg("%s/%d: flow %d of the same client left its backend",
+				 t->bk->name, t->fam, i);
+	}
+	/* The backend goes terminating: the client's next flow goes to the
+	 * other one, and sticks there. */
+	if (!memcmp(first, b[0].be.addr, alen))
+		b[0].be.state = XG_BE_TERMINATING;
+	else
+		b[1].be.state = XG_BE_TERMINATING;
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2, 30), 0);
+	assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, 36000, 80, SYN), 1,
+				  other, &port), XDP_REDIRECT);
+	if (!memcmp(other, first, alen))
+		fail_msg("%s/%d: affinity sent a new flow to a terminating backend",
+			 t->bk->name, t->fam);
+	for (int i = 1; i < 8; i++) {
+		assert_int_equal(run_addr(t, mk(t, TCP, C1, VIP, (__u16)(36000 + i), 80, SYN),
+					  1, got, &port), XDP_REDIRECT);
+		assert_memory_equal(got, other, alen);
+	}
 }
 
 /* ---------------------------------------------------- native only -- */
@@ -695,7 +733,7 @@ static const struct {
 	S(fib_fallbacks),    S(icmp_types),       S(tcp_reopen),
 	S(events),           S(malformed_common), S(malformed_v4),
 	S(malformed_v6),     S(ct_expiry),        S(lb_nat),
-	S(lb_policy),        S(lb_spread),
+	S(lb_policy),        S(lb_spread),        S(lb_affinity),
 #undef S
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))

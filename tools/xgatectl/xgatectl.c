@@ -54,7 +54,7 @@ static void usage(FILE *f)
 		"  detach IFACE...\n"
 		"  ipcache set PREFIX IDENTITY | del PREFIX | list\n"
 		"  policy apply FILE | list\n"
-		"  service put ID VIP:PORT tcp|udp BID=ADDR:PORT[/WEIGHT][/terminating]...\n"
+		"  service put ID VIP:PORT tcp|udp [affinity=SECONDS] BID=ADDR:PORT[/WEIGHT][/terminating]...\n"
 		"  service del ID VIP:PORT tcp|udp | list\n"
 		"  counters\n"
 		"  ct list\n"
@@ -448,7 +448,7 @@ static int cmd_service(int argc, char **argv)
 	struct xg_mapset_bpf priv;
 	struct xg_svc_key k;
 	struct xg_err e = {};
-	__u32 id;
+	__u32 id, affinity = 0;
 	int err = 0, n = 0;
 
 	if (argc == 2 && !strcmp(argv[1], "list")) {
@@ -474,8 +474,18 @@ static int cmd_service(int argc, char **argv)
 		b = calloc(n ? (size_t)n : 1, sizeof(*b));
 		if (!b)
 			return 1;
-		for (int i = 0; i < n; i++) {
-			if (parse_backend(argv[5 + i], &b[i], &e)) {
+		for (int i = 5, k = 0; i < argc; i++) {
+			if (!strncmp(argv[i], "affinity=", 9)) {
+				if (parse_u32_arg(argv[i] + 9, &affinity)) {
+					fprintf(stderr, "xgatectl service: '%s': seconds, 1..\n",
+						argv[i]);
+					free(b);
+					return 2;
+				}
+				n--;
+				continue;
+			}
+			if (parse_backend(argv[i], &b[k++], &e)) {
 				free(b);
 				return report(2, &e);
 			}
@@ -488,7 +498,7 @@ static int cmd_service(int argc, char **argv)
 		return 1;
 	}
 	if (!strcmp(argv[1], "put"))
-		err = xg_service_put(&ms, &k, id, b, (size_t)n);
+		err = xg_service_put(&ms, &k, id, b, (size_t)n, affinity);
 	else
 		err = xg_service_del(&ms, &k, id);
 	if (err)
