@@ -7,11 +7,9 @@
 # new ones; removing a backend breaks no connection to the others.
 . "$(dirname "$0")/lib.sh"
 
-XGATECTL=$XG_ROOT/build/xgatectl
 lab_up
 PIN=$LAB_BPFFS/xgate
 VIP=198.19.0.100
-xg() { in_ns "$GW_NS" env LIBXDP_BPFFS="$LAB_BPFFS" "$XGATECTL" --pin-root "$PIN" "$@"; }
 
 # An HTTP/1.1 server (keep-alive) that answers with its own name.
 cat >"$T_TMP/server.py" <<'PY'

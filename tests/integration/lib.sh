@@ -142,6 +142,15 @@ lab_up()
 	eval "$(XG_LAB_PREFIX=$prefix "$LAB" env)"
 }
 
+# xg ARGS...: xgatectl in the lab's gateway namespace, on a pin root in
+# the lab's own bpffs (visible there, unlike /sys/fs/bpf).
+XGATECTL=$XG_ROOT/build/xgatectl
+xg()
+{
+	in_ns "$GW_NS" env LIBXDP_BPFFS="$LAB_BPFFS" "$XGATECTL" \
+		--pin-root "$LAB_BPFFS/xgate" "$@"
+}
+
 # lab_use PREFIX: import the variables of a lab already up (lab_up of a
 # second lab overwrites the first one's; this switches back).
 lab_use()

@@ -8,10 +8,8 @@
 # generic mode works where asked for.
 . "$(dirname "$0")/lib.sh"
 
-XGATECTL=$XG_ROOT/build/xgatectl
 lab_up
 PIN=$LAB_BPFFS/xgate
-xg() { in_ns "$GW_NS" env LIBXDP_BPFFS="$LAB_BPFFS" "$XGATECTL" --pin-root "$PIN" "$@"; }
 # fails_with REGEX CMD...: CMD fails, and says what matches REGEX
 fails_with()
 {

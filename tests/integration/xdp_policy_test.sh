@@ -8,10 +8,8 @@
 # detaching hands forwarding back to the kernel.
 . "$(dirname "$0")/lib.sh"
 
-XGATECTL=$XG_ROOT/build/xgatectl
 lab_up
 PIN=$LAB_BPFFS/xgate
-xg() { in_ns "$GW_NS" env LIBXDP_BPFFS="$LAB_BPFFS" "$XGATECTL" --pin-root "$PIN" "$@"; }
 
 # counter NAME: packets of a verdict (pass/drop/forward) or drop reason
 counter()
