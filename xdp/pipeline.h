@@ -32,14 +32,23 @@ XG_INLINE __u32 xg_policy_rev(void)
 	return rt ? rt->policy_rev : 0;
 }
 
-/* Judge a flow in its original direction: identities, then policy. */
-XG_INLINE void xg_judge(const __u8 *src, const __u8 *dst, __u8 family,
-			__u8 proto, __be16 port, __u32 *src_id, __u32 *dst_id,
-			struct xg_verdict_info *vi)
+/* What a judgment needs and gives: BPF calls take five arguments. */
+struct xg_judgment {
+	const __u8 *src, *dst; /* original direction */
+	__u8 family, proto;
+	__be16 port;
+	__u32 src_id, dst_id; /* out */
+	struct xg_verdict_info vi; /* out */
+};
+
+/* Judge a flow in its original direction: identities, then policy.  A
+ * subprogram: only new flows and re-checks come here, and its LPM keys
+ * would otherwise sit in the packet path's stack frame. */
+XG_NOINLINE void xg_judge(struct xg_judgment *j)
 {
-	*src_id = xg_identity_of(src, family);
-	*dst_id = xg_identity_of(dst, family);
-	xg_policy_check(*src_id, *dst_id, proto, port, vi);
+	j->src_id = xg_identity_of(j->src, j->family);
+	j->dst_id = xg_identity_of(j->dst, j->family);
+	xg_policy_check(j->src_id, j->dst_id, j->proto, j->port, &j->vi);
 }
 
 XG_INLINE int xg_deny_valid(const struct xg_deny_entry *d, __u32 rev, __u64 now,
@@ -116,9 +125,15 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 			 * judged as a new flow of their own. */
 			const __u8 *osrc = is_reply ? pkt.daddr : pkt.saddr;
 			const __u8 *odst = is_reply ? pkt.saddr : pkt.daddr;
+			struct xg_judgment j = {
+				.src = osrc, .dst = odst, .family = pkt.family,
+				.proto = pkt.proto, .port = ce->policy_port,
+			};
 
-			xg_judge(osrc, odst, pkt.family, pkt.proto,
-				 ce->policy_port, &src_id, &dst_id, &vi);
+			xg_judge(&j);
+			src_id = j.src_id;
+			dst_id = j.dst_id;
+			vi = j.vi;
 			ce->policy_rev = rev;
 			ce->src_identity = src_id;
 			ce->dst_identity = dst_id;
@@ -168,8 +183,17 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	}
 
 new_flow:
-	xg_judge(pkt.saddr, pkt.daddr, pkt.family, pkt.proto, pkt.policy_port,
-		 &src_id, &dst_id, &vi);
+	{
+		struct xg_judgment j = {
+			.src = pkt.saddr, .dst = pkt.daddr, .family = pkt.family,
+			.proto = pkt.proto, .port = pkt.policy_port,
+		};
+
+		xg_judge(&j);
+		src_id = j.src_id;
+		dst_id = j.dst_id;
+		vi = j.vi;
+	}
 	if (!vi.allowed) {
 		struct xg_deny_entry nd = {
 			.expires_ns = now +

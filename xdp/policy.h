@@ -36,7 +36,12 @@ XG_INLINE void xg_policy_dir(__u32 subject, __u32 dir, __u32 peer, __u8 proto,
 	struct xg_policy_val *exact, *any = 0, *allow = 0;
 
 	exact = xg_map_lookup(&xg_policy, &k);
-	if (peer) {
+	/* No match at all means no subject-wide entry, which matches every
+	 * lookup of an enforced subject: not enforced here, and the any-peer
+	 * lookup cannot change that.  (While a sync writes a newly enforced
+	 * subject's entries, this may keep the old answer a moment longer:
+	 * narrowing lands at the end of a sync by design.) */
+	if (exact && peer) {
 		k.peer = 0;
 		any = xg_map_lookup(&xg_policy, &k);
 	}
