@@ -14,6 +14,7 @@
 
 #include "loader.h"
 #include "log.h"
+#include "maglev.h"
 /* after abi.h (via loader.h): the skeleton names its types */
 #include "xdp/xgate.skel.h"
 
@@ -28,6 +29,8 @@ struct xg_datapath {
 	struct xgate_bpf *skel;
 	struct xdp_program *xprog; /* set once attached through libxdp */
 	int loaded;
+	__u32 maglev_m;
+	int maglev_tmpl_fd; /* inner-map template, -1 when none */
 	char pin_root[256];
 	struct xg_mapset ms;
 	struct xg_mapset_bpf ms_priv;
@@ -121,6 +124,88 @@ static int check_pin_root(const char *root, struct xg_err *err)
 	return 0;
 }
 
+/* Every inner table of a map-in-map must match the template the program
+ * was loaded with, so the table size is fixed per load.  The template is
+ * made here rather than resized through bpf_map__inner_map(): libbpf 1.1
+ * crashes resizing an inner map (it has no object behind it). */
+static int set_maglev_m(struct xg_datapath *dp, __u32 m, struct xg_err *err)
+{
+	LIBBPF_OPTS(bpf_map_create_opts, mo, .map_flags = BPF_F_MMAPABLE);
+	struct xg_config *cfg = (struct xg_config *)&dp->skel->rodata->xg_cfg;
+	int fd;
+
+	if (!m)
+		m = XG_MAGLEV_M;
+	if (!xg_maglev_is_prime(m) || m > XG_MAGLEV_M_MAX) {
+		xg_err_set(err, "maglev_table_size",
+			   "must be a prime no larger than %u, got %u",
+			   XG_MAGLEV_M_MAX, m);
+		return -EINVAL;
+	}
+	fd = bpf_map_create(BPF_MAP_TYPE_ARRAY, "xg_maglev_tmpl", sizeof(__u32),
+			    sizeof(struct xg_maglev_block), XG_MAGLEV_BLOCKS(m),
+			    &mo);
+	if (fd < 0 || bpf_map__set_inner_map_fd(dp->skel->maps.xg_maglev, fd)) {
+		int e = fd < 0 ? -errno : -EINVAL;
+
+		if (fd >= 0)
+			close(fd);
+		xg_err_set(err, "maglev_table_size",
+			   "cannot make the Maglev table template: %s",
+			   strerror(-e));
+		return e;
+	}
+	dp->maglev_tmpl_fd = fd;
+	cfg->maglev_m = m;
+	dp->maglev_m = m;
+	return 0;
+}
+
+/* The pinned runtime entry says which table size the pinned service
+ * tables were built with; a load with another would make every existing
+ * table unusable (and the kernel refuses inner maps of another size). */
+static int check_pinned_maglev_m(struct xg_datapath *dp, struct xg_err *err)
+{
+	const char *path = bpf_map__pin_path(dp->skel->maps.xg_runtime);
+	struct xg_runtime rt = {};
+	__u32 zero = 0;
+	int fd, ret = 0;
+
+	if (!path)
+		return 0;
+	fd = bpf_obj_get(path);
+	if (fd < 0)
+		return 0;
+	if (!bpf_map_lookup_elem(fd, &zero, &rt) && rt.maglev_m &&
+	    rt.maglev_m != dp->maglev_m) {
+		xg_err_set(err, "maglev_table_size",
+			   "the pinned service tables under %s have %u slots, this load wants %u: keep the old size, or detach and remove the pins",
+			   dp->pin_root, rt.maglev_m, dp->maglev_m);
+		ret = -EINVAL;
+	}
+	close(fd);
+	return ret;
+}
+
+/* Tells the control plane (this one and xgatectl's) the table size. */
+static int publish_maglev_m(struct xg_datapath *dp, struct xg_err *err)
+{
+	int fd = bpf_map__fd(dp->skel->maps.xg_runtime);
+	struct xg_runtime rt = {};
+	__u32 zero = 0;
+
+	if (bpf_map_lookup_elem(fd, &zero, &rt) && errno != ENOENT)
+		goto fail;
+	rt.maglev_m = dp->maglev_m;
+	if (bpf_map_update_elem(fd, &zero, &rt, 0))
+		goto fail;
+	return 0;
+fail:
+	xg_err_set(err, XG_MAP_RUNTIME, "cannot record the Maglev table size: %s",
+		   strerror(errno));
+	return -errno;
+}
+
 static void fill_mapset(struct xg_datapath *dp)
 {
 	struct xgate_bpf *s = dp->skel;
@@ -156,6 +241,7 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 	dp = calloc(1, sizeof(*dp));
 	if (!dp)
 		return -ENOMEM;
+	dp->maglev_tmpl_fd = -1;
 	xg_log_hook_libs();
 	snprintf(dp->pin_root, sizeof(dp->pin_root), "%s", root);
 	if (root[0]) {
@@ -184,6 +270,9 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 	SET_MAX(denycache_max, xg_denycache);
 	SET_MAX(frag_max, xg_frag);
 #undef SET_MAX
+	ret = set_maglev_m(dp, o->cfg.maglev_m, err);
+	if (ret)
+		goto fail_skel;
 	if (!root[0]) {
 		struct bpf_map *m;
 
@@ -197,6 +286,10 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 	bpf_map__set_pin_path(dp->skel->maps.xg_txports, NULL);
 	*out = dp;
 	return 0;
+fail_skel:
+	xgate_bpf__destroy(dp->skel);
+	if (dp->maglev_tmpl_fd >= 0)
+		close(dp->maglev_tmpl_fd);
 fail:
 	free(dp);
 	return ret;
@@ -208,7 +301,10 @@ fail:
 static int check_pinned_compat(struct xg_datapath *dp, struct xg_err *err)
 {
 	struct bpf_map *m;
+	int ret = check_pinned_maglev_m(dp, err);
 
+	if (ret)
+		return ret;
 	bpf_object__for_each_map(m, dp->skel->obj) {
 		struct bpf_map_info info = {};
 		__u32 len = sizeof(info);
@@ -278,7 +374,7 @@ int xg_dp_load(struct xg_datapath *dp, struct xg_err *err)
 		return explain_load_error(dp, ret < 0 ? ret : -errno, err);
 	dp->loaded = 1;
 	fill_mapset(dp);
-	return 0;
+	return publish_maglev_m(dp, err);
 }
 
 int xg_dp_attach(struct xg_datapath *dp, const char *ifname,
@@ -338,6 +434,9 @@ int xg_dp_attach(struct xg_datapath *dp, const char *ifname,
 	if (!dp->loaded) {
 		dp->loaded = 1;
 		fill_mapset(dp);
+		ret = publish_maglev_m(dp, err);
+		if (ret)
+			return ret;
 	}
 	dp->attached[dp->nattached].ifindex = ifindex;
 	dp->attached[dp->nattached].mode = xmode;
@@ -434,6 +533,8 @@ void xg_dp_close(struct xg_datapath *dp)
 	 * reference to the program. */
 	xdp_program__close(dp->xprog);
 	xgate_bpf__destroy(dp->skel);
+	if (dp->maglev_tmpl_fd >= 0)
+		close(dp->maglev_tmpl_fd);
 	free(dp);
 }
 

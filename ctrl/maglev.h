@@ -14,6 +14,8 @@
 #include <linux/types.h>
 
 #define XG_MAGLEV_M_DEFAULT 16381 /* prime; a backend's share varies by < 1/M */
+/* Cilium's largest choice; 4 bytes a slot, per service. */
+#define XG_MAGLEV_M_MAX 131071
 
 struct xg_maglev_backend {
 	__u32 id; /* backend id, non-zero: what the table holds */

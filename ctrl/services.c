@@ -19,11 +19,21 @@ int xg_backend_del(struct xg_mapset *ms, __u32 id)
 	return xg_ms_remove(ms, XG_M_BACKENDS, &id);
 }
 
+__u32 xg_service_table_size(struct xg_mapset *ms)
+{
+	struct xg_runtime rt = {};
+	__u32 zero = 0;
+
+	if (xg_ms_lookup(ms, XG_M_RUNTIME, &zero, &rt) || !rt.maglev_m)
+		return XG_MAGLEV_M;
+	return rt.maglev_m;
+}
+
 int xg_service_put(struct xg_mapset *ms, const struct xg_svc_key *key,
 		   __u32 svc_id, const struct xg_svc_backend *b, size_t n,
 		   __u32 affinity_s)
 {
-	const __u32 m = XG_MAGLEV_M;
+	const __u32 m = xg_service_table_size(ms);
 	struct xg_maglev_backend *mb = NULL;
 	struct xg_svc_val val = { .svc_id = svc_id, .revnat_id = svc_id,
 				  .affinity_s = affinity_s };

@@ -31,10 +31,14 @@ struct xg_svc_backend {
 int xg_backend_put(struct xg_mapset *ms, __u32 id, const struct xg_backend *be);
 int xg_backend_del(struct xg_mapset *ms, __u32 id);
 
+/* Slots per Maglev table, as the datapath was loaded (the runtime entry
+ * the loader writes): every inner table of a BPF map-in-map must have the
+ * size of the template the program was loaded with. */
+__u32 xg_service_table_size(struct xg_mapset *ms);
+
 /* Creates or updates the service `key` (svc_id also keys its table and
- * its reverse-NAT entry) with these backends.  Its Maglev table has
- * XG_MAGLEV_M slots: every inner table of a BPF map-in-map must have the
- * size of the template the datapath was loaded with.  affinity_s > 0
+ * its reverse-NAT entry) with these backends and a Maglev table of
+ * xg_service_table_size() slots.  affinity_s > 0
  * gives ClientIP session affinity with that timeout (Kubernetes
  * sessionAffinity: ClientIP).  Backends are written first. */
 int xg_service_put(struct xg_mapset *ms, const struct xg_svc_key *key,

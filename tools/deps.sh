@@ -11,6 +11,8 @@ PKGS=(
 	libcmocka-dev libclang-rt-14-dev
 	iproute2 iptables nftables ethtool procps psmisc
 	netcat-openbsd socat jq gnuplot-nox python3 curl iputils-ping
+	libconfig-dev libfyaml-dev libjson-c-dev libcurl4-openssl-dev
+	liburcu-dev etcd-server etcd-client
 )
 
 missing=()

@@ -246,10 +246,21 @@ struct xg_hot_deny {
  * A packet to (VIP, port, proto) in xg_svc is a service packet: its
  * backend comes from xg_svcflow (the client flow's earlier choice, so a
  * flow stays on its backend whatever the table does), else from the
- * service's Maglev table (xg_maglev: svc_id -> inner array of
- * XG_MAGLEV_M backend ids) by flow hash.  The destination is rewritten
+ * service's Maglev table (xg_maglev: svc_id -> inner array of M backend
+ * ids, in blocks) by flow hash.  The destination is rewritten
  * (DNAT) before identity and policy, which so see the backend; the
  * conntrack entry remembers revnat_id, and replies get the VIP back. */
+/* A Maglev table's slots, XG_MAGLEV_BLOCK to an array element: array
+ * elements are 8-byte aligned, so single u32 values would waste half the
+ * table and could not be written with one memcpy through a mapping.
+ * Slot s is block s / XG_MAGLEV_BLOCK, id[s % XG_MAGLEV_BLOCK]; the last
+ * block's tail past M is 0 and never read. */
+#define XG_MAGLEV_BLOCK 16
+struct xg_maglev_block {
+	__u32 id[XG_MAGLEV_BLOCK];
+};
+#define XG_MAGLEV_BLOCKS(m) (((m) + XG_MAGLEV_BLOCK - 1) / XG_MAGLEV_BLOCK)
+
 struct xg_svc_key {
 	__u8 addr[16]; /* VIP; IPv4 in the first 4 bytes */
 	__be16 port;
@@ -327,7 +338,9 @@ struct xg_frag_val {
 /* ---- runtime state written by userspace (array map, one entry) ---- */
 struct xg_runtime {
 	__u32 policy_rev; /* bumped after every applied policy change */
-	__u32 flags; /* reserved */
+	/* Slots per Maglev table, written by the loader from its setting:
+	 * the control plane sizes every table by it (0: XG_MAGLEV_M). */
+	__u32 maglev_m;
 };
 
 /* ---- load-time settings (.rodata of the program) ---- */
@@ -346,7 +359,7 @@ struct xg_config {
 	__u32 ct_other_s; /* UDP, ICMP, SCTP, other */
 	__u32 deny_cache_s;
 	__u32 frag_s;
-	__u32 pad;
+	__u32 maglev_m; /* slots per Maglev table (a prime); 0: XG_MAGLEV_M */
 };
 
 #define XG_CONFIG_DEFAULT                                                      \
@@ -355,6 +368,7 @@ struct xg_config {
 		.verdict_events = 1, .ct_tcp_syn_s = 60,                       \
 		.ct_tcp_est_s = 21600, .ct_tcp_close_s = 10,                   \
 		.ct_other_s = 60, .deny_cache_s = 10, .frag_s = 30,            \
+		.maglev_m = XG_MAGLEV_M,                                       \
 	}
 
 /* ---- drop reasons: one list for counters, events and `xgatectl monitor` ----

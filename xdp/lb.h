@@ -132,16 +132,20 @@ XG_NOINLINE int xg_lb_service(xg_ctx_t *ctx, struct xg_pkt *pkt,
 		}
 	}
 	if (!be) {
-		__u32 slot = xg_flow_hash(pkt) % XG_MAGLEV_M;
+		__u32 m = xg_cfg.maglev_m ? xg_cfg.maglev_m : XG_MAGLEV_M;
+		__u32 slot = xg_flow_hash(pkt) % m;
+		__u32 blk = slot / XG_MAGLEV_BLOCK;
 		void *table = xg_map_lookup_inner(&xg_maglev, &svc->svc_id);
-		__u32 *id;
+		struct xg_maglev_block *b;
 
 		if (!table)
 			return XG_DROP_LB_NO_BACKEND;
-		id = xg_map_lookup(table, &slot);
-		if (!id || !*id)
+		b = xg_map_lookup(table, &blk);
+		if (!b)
 			return XG_DROP_LB_NO_BACKEND;
-		be_id = *id;
+		be_id = b->id[slot & (XG_MAGLEV_BLOCK - 1)];
+		if (!be_id)
+			return XG_DROP_LB_NO_BACKEND;
 		be = xg_map_lookup(&xg_backends, &be_id);
 		if (!be || be->state != XG_BE_ACTIVE)
 			return XG_DROP_LB_NO_BACKEND;

@@ -45,14 +45,19 @@ XG_MAP(xg_svcflow, BPF_MAP_TYPE_LRU_HASH, struct xg_flow_key,
 XG_MAP(xg_affinity, BPF_MAP_TYPE_LRU_HASH, struct xg_affinity_key,
        struct xg_affinity, XG_AFFINITY_MAX);
 #if defined(__bpf__)
-/* One Maglev table per service: inner arrays of XG_MAGLEV_M backend ids,
- * created by the control plane, so a service costs memory only while it
- * exists and a backend change rewrites its table alone. */
+/* One Maglev table per service: inner arrays of M backend ids (M is a
+ * load-time setting: the loader resizes this template), created by the
+ * control plane, so a service costs memory only while it exists and a
+ * backend change rewrites its table alone.  Mappable, so the control
+ * plane writes a table with one memcpy instead of M syscalls. */
 struct xg_maglev_inner {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, XG_MAGLEV_M);
+	__uint(max_entries, XG_MAGLEV_BLOCKS(XG_MAGLEV_M));
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
-	__type(value, __u32);
+	/* by size: clang emits only a forward declaration of a struct seen
+	 * through this pointer alone, and libbpf cannot size that */
+	__uint(value_size, sizeof(struct xg_maglev_block));
 };
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH_OF_MAPS);

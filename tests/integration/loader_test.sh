@@ -50,4 +50,27 @@ check "generic mode attaches" xg attach --mode generic --ct-max 8192 --ipcache-m
 check "generic mode is in place" output_has "xdpgeneric" in_ns "$GW_NS" ip -d link show gw0
 check "and detaches" xg detach gw0
 
+# Maglev table size: a load-time setting, prime, recorded for the
+# control plane, and kept by the pins like a map size.  Fresh pins: the
+# attaches above recorded the default size.
+rm -rf "$PIN"
+check "a non-prime Maglev size is refused, naming the setting" \
+	fails_with "maglev_table_size: must be a prime" xg attach --ct-max 8192 --ipcache-max 4096 --maglev-m 1000 gw0
+check "attach with a small Maglev table" xg attach --ct-max 8192 --ipcache-max 4096 --maglev-m 251 gw0
+check "a service gets a table of that size" \
+	xg service put 7 198.18.200.1:80 tcp 70=198.19.0.10:80
+# the value is the inner map's id, as 4 little-endian hex bytes
+inner_id=$(bpftool -j map lookup pinned "$PIN/xg_maglev" key 7 0 0 0 |
+	jq -r '.value | map(ltrimstr("0x")) | reverse | join("")')
+inner_id=$((16#$inner_id))
+inner=$(bpftool map show id "$inner_id")
+check "16 slots to an element: 251 slots are 16 elements ($inner)" \
+	grep -q "max_entries 16 " <<<"$inner"
+check "the service is listed" output_has "198.18.200.1:80" xg service list
+check "detach (Maglev)" xg detach gw0
+check "another Maglev size over the same pins is refused with the reason" \
+	fails_with "maglev_table_size: the pinned service tables .* have 251 slots, this load wants 16381" \
+	xg attach --ct-max 8192 --ipcache-max 4096 gw0
+check "clean up the service" xg service del 7 198.18.200.1:80 tcp
+
 finish

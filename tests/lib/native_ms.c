@@ -100,10 +100,16 @@ static int n_set_table(void *priv, enum xg_map_id m, __u32 key,
 	t->name = "xg_maglev_in";
 	t->type = BPF_MAP_TYPE_ARRAY;
 	t->key_size = sizeof(__u32);
-	t->value_size = sizeof(__u32);
-	t->max_entries = n;
-	for (__u32 i = 0; i < n; i++) {
-		err = (int)xg_nmap_update(t, &i, &vals[i], 0);
+	/* the layout of xdp/abi.h: XG_MAGLEV_BLOCK slots to an element */
+	t->value_size = sizeof(struct xg_maglev_block);
+	t->max_entries = XG_MAGLEV_BLOCKS(n);
+	for (__u32 i = 0; i < t->max_entries; i++) {
+		struct xg_maglev_block blk = {};
+
+		for (__u32 j = 0; j < XG_MAGLEV_BLOCK; j++)
+			if (i * XG_MAGLEV_BLOCK + j < n)
+				blk.id[j] = vals[i * XG_MAGLEV_BLOCK + j];
+		err = (int)xg_nmap_update(t, &i, &blk, 0);
 		if (err) {
 			xg_nmap_clear(t);
 			free(t);

@@ -456,16 +456,16 @@ static void test_rev_bump(void **state)
 	assert_int_equal(xg_policy_rev_bump(ms, NULL), 0);
 	assert_int_equal(xg_policy_rev_get(ms, &rev), 0);
 	assert_int_equal(rev, 6);
-	/* It is the word the datapath reads; flags are left alone. */
+	/* It is the word the datapath reads; the table size beside it is left alone. */
 	rt = xg_nmap_lookup(nms_map(XG_M_RUNTIME), &zero);
 	assert_non_null(rt);
 	assert_int_equal(rt->policy_rev, 6);
-	rt->flags = 0x5a;
+	rt->maglev_m = 251;
 	rt->policy_rev = 41;
 	assert_int_equal(xg_policy_rev_bump(ms, &got), 0);
 	assert_int_equal(got, 42);
 	assert_int_equal(rt->policy_rev, 42);
-	assert_int_equal(rt->flags, 0x5a);
+	assert_int_equal(rt->maglev_m, 251);
 }
 
 static void test_txports(void **state)

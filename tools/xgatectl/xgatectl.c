@@ -50,7 +50,8 @@ static void usage(FILE *f)
 		"usage: xgatectl [--pin-root DIR] COMMAND ...\n"
 		"  attach [--mode native|generic|offload] [--fwd fib|pass]\n"
 		"         [--ipcache-max N] [--policy-max N] [--ct-max N]\n"
-		"         [--denycache-max N] [--frag-max N] IFACE...\n"
+		"         [--denycache-max N] [--frag-max N] [--maglev-m PRIME]\n"
+		"         IFACE...\n"
 		"  detach IFACE...\n"
 		"  ipcache set PREFIX IDENTITY | del PREFIX | list\n"
 		"  policy apply FILE | list\n"
@@ -101,11 +102,13 @@ static int cmd_attach(int argc, char **argv)
 		{ "ct-max", required_argument, 0, 'C' },
 		{ "denycache-max", required_argument, 0, 'D' },
 		{ "frag-max", required_argument, 0, 'F' },
+		{ "maglev-m", required_argument, 0, 'M' },
 		{ 0 },
 	};
 	__u32 *sizes[128] = {
 		['I'] = &lo.ipcache_max, ['P'] = &lo.policy_max, ['C'] = &lo.ct_max,
 		['D'] = &lo.denycache_max, ['F'] = &lo.frag_max,
+		['M'] = &lo.cfg.maglev_m, /* the loader checks it is prime */
 	};
 	enum xg_xdp_mode mode = XG_XDP_NATIVE;
 	struct xg_datapath *dp = NULL;
