@@ -242,6 +242,15 @@ struct xg_hot_deny {
 	struct xg_deny_entry deny;
 };
 
+/* Scratch for replies the datapath writes itself (xdp/reply.h): the
+ * quoted start of a datagram in an ICMP error. */
+#define XG_REPLY_QUOTE 128 /* IPv4: header + 8 bytes always fit */
+#define XG_REPLY_BUF 256 /* a power of two above XG_REPLY_QUOTE */
+struct xg_reply_scratch {
+	__u8 buf[XG_REPLY_BUF];
+	__u8 hdr[64]; /* the IP header being written */
+};
+
 /* ---- service load balancing ----
  * A packet to (VIP, port, proto) in xg_svc is a service packet: its
  * backend comes from xg_svcflow (the client flow's earlier choice, so a

@@ -75,6 +75,8 @@
  * extension headers): copies, so no packet-pointer range to prove. */
 #define xg_load_bytes(ctx, off, buf, len) bpf_xdp_load_bytes(ctx, off, buf, len)
 #define xg_store_bytes(ctx, off, buf, len) bpf_xdp_store_bytes(ctx, off, buf, len)
+/* Moves the frame's end by delta bytes (grow or shrink). */
+#define xg_adjust_tail(ctx, delta) bpf_xdp_adjust_tail(ctx, delta)
 
 #define XG_AF_INET 2
 #define XG_AF_INET6 10
@@ -135,6 +137,7 @@ typedef struct xg_native_ctx xg_ctx_t;
 #define xg_fib_lookup(ctx, p) xg_native_fib_lookup(ctx, p)
 #define xg_load_bytes(ctx, off, buf, len) xg_native_load_bytes(ctx, off, buf, len)
 #define xg_store_bytes(ctx, off, buf, len) xg_native_store_bytes(ctx, off, buf, len)
+#define xg_adjust_tail(ctx, delta) xg_native_adjust_tail(ctx, delta)
 
 #define XG_AF_INET 2
 #define XG_AF_INET6 10
@@ -144,6 +147,10 @@ typedef struct xg_native_ctx xg_ctx_t;
 #endif
 
 #endif /* target */
+
+/* Hides a value from the optimiser, so a bound written in the source
+ * (a mask) stays in the code for the verifier to see. */
+#define xg_barrier_var(v) __asm__ volatile("" : "+r"(v))
 
 /* Bounds check: true when [p, p + len) lies inside the packet. */
 #define xg_has(p, len, end) ((void *)((const __u8 *)(p) + (len)) <= (end))

@@ -16,6 +16,7 @@
 #include "drop.h"
 #include "redirect.h"
 #include "lb.h"
+#include "reply.h"
 
 XG_INLINE int xg_is_icmp6_nd(const struct xg_pkt *pkt)
 {
@@ -255,6 +256,13 @@ drop_counted:
 
 		xg_emit(ctx, &pkt, &ei);
 	}
+	/* A service with no backend answers like a closed port: the client
+	 * fails now rather than after its retries.  Written over the packet,
+	 * so only after the event has been taken from it. */
+	if (reason == XG_DROP_LB_NO_BACKEND)
+		act = pkt.proto == XG_IPPROTO_TCP ?
+			      xg_reply_tcp_rst(ctx, &pkt) :
+			      xg_reply_port_unreach(ctx, &pkt);
 out:
 	xg_count(&xg_verdicts, verdict, pkt.len);
 	return act;

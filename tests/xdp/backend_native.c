@@ -123,6 +123,7 @@ static int n_run(__u8 *pkt, size_t len, size_t *out_len, int leg)
 	struct xg_native_ctx ctx = {
 		.data = frame + 2,
 		.data_end = frame + 2 + len,
+		.frame_end = frame + sizeof(frame),
 		.ingress_ifindex = n_ifindex(leg),
 		.rx_queue_index = 0,
 	};
@@ -132,6 +133,8 @@ static int n_run(__u8 *pkt, size_t len, size_t *out_len, int leg)
 		return -E2BIG;
 	memcpy(frame + 2, pkt, len);
 	act = xg_native_run(&ctx);
+	/* the program may have resized the frame (replies it writes) */
+	len = (size_t)((__u8 *)ctx.data_end - (__u8 *)ctx.data);
 	memcpy(pkt, frame + 2, len);
 	*out_len = len;
 	/* Time moves a little with every packet, as it does in the kernel. */

@@ -67,6 +67,12 @@ int run_addr(struct tctx *t, struct pk p, int dst, __u8 *addr, __u16 *port);
 void expect_pass(struct tctx *t, const char *what, struct pk p);
 void expect_drop(struct tctx *t, const char *what, struct pk p, int reason);
 void expect_l7(struct tctx *t, const char *what, struct pk p);
+/* The datapath drops p with reason and answers it itself (XDP_TX): a
+ * TCP reset, or an ICMP port unreachable; every field of the answer and
+ * its checksums are checked. */
+void expect_tcp_rst(struct tctx *t, const char *what, struct pk p, int reason);
+void expect_port_unreach(struct tctx *t, const char *what, struct pk p,
+			 int reason);
 /* Raw frames (malformed ones): act and, for drops, the reason. */
 void expect_raw(struct tctx *t, const char *what, __u8 *buf, size_t len,
 		int leg, int act, int reason);

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Helpers the packet-table scenarios are written in; see table.h. */
+#include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -240,6 +241,110 @@ void expect_drop(struct tctx *t, const char *what, struct pk p, int reason)
 
 	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg, XDP_DROP,
 		  XG_VERDICT_DROP, reason);
+}
+
+/* Shared checks of a reply: back to the sender's MAC from ours, fresh IP
+ * header from the original destination to the original source. */
+static size_t check_reply_ip(struct tctx *t, const char *what, const __u8 *orig,
+			     const __u8 *out, size_t out_len,
+			     const struct pk *p, __u8 proto)
+{
+	size_t l3 = pkt_l3_off(&p->s), alen = t->fam == 4 ? 4 : 16;
+	size_t sa = l3 + (t->fam == 4 ? 12 : 8), da = l3 + (t->fam == 4 ? 16 : 24);
+
+	if (memcmp(out, orig + 6, 6) || memcmp(out + 6, orig, 6))
+		fail_msg("%s/%d %s: MACs not swapped", t->bk->name, t->fam, what);
+	if (out_len < l3 + (t->fam == 4 ? 20 : 40))
+		fail_msg("%s/%d %s: reply of %zu bytes", t->bk->name, t->fam,
+			 what, out_len);
+	if (memcmp(out + sa, orig + da, alen) || memcmp(out + da, orig + sa, alen))
+		fail_msg("%s/%d %s: addresses not swapped", t->bk->name, t->fam,
+			 what);
+	if (t->fam == 4 ? (out[l3] != 0x45 || out[l3 + 9] != proto) :
+			  ((out[l3] >> 4) != 6 || out[l3 + 6] != proto))
+		fail_msg("%s/%d %s: IP header: version/length or protocol",
+			 t->bk->name, t->fam, what);
+	return l3 + (t->fam == 4 ? 20 : 40);
+}
+
+/* The spec that describes the reply, for pkt_csums_ok. */
+static struct pkt_spec reply_spec(const struct pk *p, __u8 proto)
+{
+	struct pkt_spec w = { .family = p->s.family, .proto = proto,
+			      .vlans = p->s.vlans };
+
+	return w;
+}
+
+void expect_tcp_rst(struct tctx *t, const char *what, struct pk p, int reason)
+{
+	__u8 buf[2048], orig[2048];
+	size_t len = build(&p, buf, sizeof(buf)), out_len, l4;
+	size_t ol4 = pkt_l4_off(&p.s);
+	struct pkt_spec w = reply_spec(&p, XG_IPPROTO_TCP);
+	__u32 seq, want_ack;
+
+	memcpy(orig, buf, len);
+	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg, XDP_TX,
+		  XG_VERDICT_DROP, reason);
+	l4 = check_reply_ip(t, what, orig, buf, out_len, &p, XG_IPPROTO_TCP);
+	if (out_len != l4 + 20)
+		fail_msg("%s/%d %s: reset of %zu bytes, want %zu", t->bk->name,
+			 t->fam, what, out_len, l4 + 20);
+	if (memcmp(buf + l4, orig + ol4 + 2, 2) || memcmp(buf + l4 + 2, orig + ol4, 2))
+		fail_msg("%s/%d %s: ports not swapped", t->bk->name, t->fam, what);
+	memcpy(&seq, orig + ol4 + 4, 4);
+	/* A SYN without ACK: RST|ACK acknowledging the SYN; with ACK: RST
+	 * at the sequence number acknowledged. */
+	if (p.s.tcp_flags & XG_TCP_ACK) {
+		if (buf[l4 + 13] != XG_TCP_RST || memcmp(buf + l4 + 4, orig + ol4 + 8, 4))
+			fail_msg("%s/%d %s: want RST with seq = the ACK", t->bk->name,
+				 t->fam, what);
+	} else {
+		want_ack = htonl(ntohl(seq) + p.s.payload +
+				 !!(p.s.tcp_flags & XG_TCP_SYN) +
+				 !!(p.s.tcp_flags & XG_TCP_FIN));
+		if (buf[l4 + 13] != (XG_TCP_RST | XG_TCP_ACK) ||
+		    memcmp(buf + l4 + 8, &want_ack, 4))
+			fail_msg("%s/%d %s: want RST|ACK acknowledging the segment (flags %02x)",
+				 t->bk->name, t->fam, what, buf[l4 + 13]);
+	}
+	if (!pkt_csums_ok(buf, out_len, &w))
+		fail_msg("%s/%d %s: reset checksums do not verify", t->bk->name,
+			 t->fam, what);
+}
+
+void expect_port_unreach(struct tctx *t, const char *what, struct pk p,
+			 int reason)
+{
+	__u8 buf[2048], orig[2048];
+	size_t len = build(&p, buf, sizeof(buf)), out_len, l4, quote;
+	size_t l3 = pkt_l3_off(&p.s), ol4 = pkt_l4_off(&p.s);
+	__u8 proto = t->fam == 4 ? XG_IPPROTO_ICMP : XG_IPPROTO_ICMPV6;
+	struct pkt_spec w = reply_spec(&p, proto);
+
+	memcpy(orig, buf, len);
+	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg, XDP_TX,
+		  XG_VERDICT_DROP, reason);
+	l4 = check_reply_ip(t, what, orig, buf, out_len, &p, proto);
+	/* the datagram's IP headers and 8 bytes of payload, at most 128 */
+	quote = ol4 - l3 + 8;
+	if (quote > len - l3)
+		quote = len - l3;
+	if (quote > 128)
+		quote = 128;
+	if (out_len != l4 + 8 + quote)
+		fail_msg("%s/%d %s: ICMP error of %zu bytes, want %zu",
+			 t->bk->name, t->fam, what, out_len, l4 + 8 + quote);
+	if (buf[l4] != (t->fam == 4 ? 3 : 1) || buf[l4 + 1] != (t->fam == 4 ? 3 : 4))
+		fail_msg("%s/%d %s: ICMP type/code %u/%u, want port unreachable",
+			 t->bk->name, t->fam, what, buf[l4], buf[l4 + 1]);
+	if (memcmp(buf + l4 + 8, orig + l3, quote))
+		fail_msg("%s/%d %s: the quoted datagram differs", t->bk->name,
+			 t->fam, what);
+	if (!pkt_csums_ok(buf, out_len, &w))
+		fail_msg("%s/%d %s: ICMP checksums do not verify", t->bk->name,
+			 t->fam, what);
 }
 
 void expect_l7(struct tctx *t, const char *what, struct pk p)

@@ -655,13 +655,57 @@ static void sc_lb_spread(struct tctx *t)
 	/* No usable backend: new flows are dropped, with the reason. */
 	b[0].be.state = XG_BE_TERMINATING;
 	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, b, 2, 0), 0);
-	expect_drop(t, "no active backend", mk(t, TCP, C3, VIP, 34000, 80, SYN),
-		    XG_DROP_LB_NO_BACKEND);
+	expect_tcp_rst(t, "no active backend: SYN is reset",
+		       mk(t, TCP, C3, VIP, 34000, 80, SYN), XG_DROP_LB_NO_BACKEND);
 
 	/* Service removed: the VIP is an ordinary address again. */
 	assert_int_equal(xg_service_del(t->bk->maps(), &k, 10), 0);
 	expect_pass(t, "no service: VIP has no neighbour, kernel's",
 		    mk(t, TCP, C3, VIP, 34001, 80, SYN));
+}
+
+/* A service without a usable backend answers like a closed port: TCP
+ * gets a reset, UDP an ICMP port unreachable quoting the datagram; the
+ * drop is counted with its reason either way. */
+static void sc_lb_no_backend(struct tctx *t)
+{
+	struct xg_svc_key k = vip_key(t, TCP), ku = vip_key(t, UDP);
+	struct pk p;
+
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, NULL, 0, 0), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &ku, 11, NULL, 0, 0), 0);
+	expect_tcp_rst(t, "SYN: RST|ACK acknowledging it",
+		       mk(t, TCP, C1, VIP, 35000, 80, SYN), XG_DROP_LB_NO_BACKEND);
+	p = mk(t, TCP, C1, VIP, 35001, 80, ACK);
+	p.s.payload = 100;
+	expect_tcp_rst(t, "stray ACK with data: RST at its ACK number", p,
+		       XG_DROP_LB_NO_BACKEND);
+	p = mk(t, TCP, C1, VIP, 35002, 80, SYN);
+	p.s.vlans = 1;
+	expect_tcp_rst(t, "tagged SYN: the tag stays", p, XG_DROP_LB_NO_BACKEND);
+	expect_drop(t, "a RST is never answered",
+		    mk(t, TCP, C1, VIP, 35003, 80, XG_TCP_RST),
+		    XG_DROP_LB_NO_BACKEND);
+	expect_port_unreach(t, "UDP: port unreachable (frame grows)",
+			    mk(t, UDP, C1, VIP, 35004, 80, 0),
+			    XG_DROP_LB_NO_BACKEND);
+	p = mk(t, UDP, C1, VIP, 35005, 80, 0);
+	p.s.payload = 1000;
+	expect_port_unreach(t, "big UDP: quote of the headers + 8 bytes", p,
+			    XG_DROP_LB_NO_BACKEND);
+	if (t->fam == 4) {
+		p = mk(t, UDP, C1, VIP, 35006, 80, 0);
+		p.s.ip4_optlen = 8;
+		expect_port_unreach(t, "IPv4 options are quoted", p,
+				    XG_DROP_LB_NO_BACKEND);
+	} else {
+		p = mk(t, UDP, C1, VIP, 35006, 80, 0);
+		p.s.nexts = 2;
+		p.s.exts[0] = XG_IPPROTO_DSTOPTS;
+		p.s.exts[1] = XG_IPPROTO_DSTOPTS;
+		expect_port_unreach(t, "extension headers are quoted", p,
+				    XG_DROP_LB_NO_BACKEND);
+	}
 }
 
 static void sc_lb_affinity(struct tctx *t)
@@ -734,6 +778,7 @@ static const struct {
 	S(events),           S(malformed_common), S(malformed_v4),
 	S(malformed_v6),     S(ct_expiry),        S(lb_nat),
 	S(lb_policy),        S(lb_spread),        S(lb_affinity),
+	S(lb_no_backend),
 #undef S
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))

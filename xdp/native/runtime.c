@@ -395,6 +395,20 @@ static int frame_has(struct xg_native_ctx *ctx, __u32 off, __u32 len)
 	return (size_t)off + len <= size;
 }
 
+long xg_native_adjust_tail(struct xg_native_ctx *ctx, int delta)
+{
+	__u8 *end = (__u8 *)ctx->data_end + delta;
+	__u8 *limit = ctx->frame_end ? ctx->frame_end : ctx->data_end;
+
+	if (end < (__u8 *)ctx->data + 14 || end > limit)
+		return -EINVAL;
+	/* the kernel zeroes what a frame grows into */
+	if (delta > 0)
+		memset(ctx->data_end, 0, (size_t)delta);
+	ctx->data_end = end;
+	return 0;
+}
+
 long xg_native_load_bytes(struct xg_native_ctx *ctx, __u32 off, void *buf,
 			  __u32 len)
 {

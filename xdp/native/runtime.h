@@ -17,6 +17,7 @@
 struct xg_native_ctx {
 	void *data;
 	void *data_end;
+	void *frame_end; /* how far data_end may grow; NULL: not at all */
 	__u32 ingress_ifindex;
 	__u32 rx_queue_index;
 };
@@ -71,6 +72,9 @@ long xg_native_load_bytes(struct xg_native_ctx *ctx, __u32 off, void *buf,
 			  __u32 len);
 long xg_native_store_bytes(struct xg_native_ctx *ctx, __u32 off,
 			   const void *buf, __u32 len);
+
+/* bpf_xdp_adjust_tail: -EINVAL past frame_end or below 14 bytes. */
+long xg_native_adjust_tail(struct xg_native_ctx *ctx, int delta);
 
 typedef void (*xg_native_ring_fn)(const void *data, __u64 size, void *arg);
 void xg_native_set_ring(xg_native_ring_fn fn, void *arg);
