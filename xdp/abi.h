@@ -251,6 +251,20 @@ struct xg_reply_scratch {
 	__u8 hdr[64]; /* the IP header being written */
 };
 
+/* The packet an ICMP error quotes (xdp/icmp_err.h): where its parts
+ * are, and its tuple.  Per-CPU scratch, not stack: that code runs as a
+ * subprogram on top of the packet path's frame. */
+struct xg_quote {
+	struct xg_flow_key key; /* lookups use it in place */
+	__u8 saddr[16], daddr[16];
+	__be16 sport, dport;
+	__u32 l3, l4; /* offsets in the frame */
+	__u32 icsum; /* offset of the ICMP checksum */
+	__u8 proto;
+	__u8 v4;
+	__u8 pad[2];
+};
+
 /* ---- service load balancing ----
  * A packet to (VIP, port, proto) in xg_svc is a service packet: its
  * backend comes from xg_svcflow (the client flow's earlier choice, so a
@@ -405,7 +419,8 @@ struct xg_config {
 	X(POLICY_DEFAULT_DENY, "no policy rule allows")                        \
 	X(NO_XSK, "L7 flow but no AF_XDP socket on this queue")                \
 	X(CT_FULL, "conntrack update failed")                                  \
-	X(LB_NO_BACKEND, "service has no usable backend")
+	X(LB_NO_BACKEND, "service has no usable backend")                      \
+	X(RELATED_DENIED, "ICMP error about a flow policy denied")
 
 enum xg_drop_reason {
 #define XG__DROP_ENUM(name, text) XG_DROP_##name,

@@ -33,6 +33,7 @@ XG_MAP(xg_evrate, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_evrate, 1);
 XG_MAP(xg_hotdeny, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_hot_deny, 1);
 XG_MAP(xg_reply_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
        struct xg_reply_scratch, 1);
+XG_MAP(xg_quote_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_quote, 1);
 XG_MAP(xg_txports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, __u32, XG_TXPORTS_MAX);
 XG_MAP(xg_xsks, BPF_MAP_TYPE_XSKMAP, __u32, __u32, XG_XSKS_MAX);
 XG_RINGBUF(xg_events, XG_EVENTS_BYTES);

@@ -17,6 +17,7 @@
 #include "redirect.h"
 #include "lb.h"
 #include "reply.h"
+#include "icmp_err.h"
 
 XG_INLINE int xg_is_icmp6_nd(const struct xg_pkt *pkt)
 {
@@ -89,6 +90,20 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	}
 
 	rev = xg_policy_rev();
+
+	/* An error about a flow we carry follows that flow's verdict (and
+	 * its NAT); anything else is judged as ICMP below. */
+	if (xg_is_icmp_error(&pkt)) {
+		int rel = xg_icmp_related(ctx, &pkt, now, rev);
+
+		if (rel == XG_REL_PASS)
+			goto deliver;
+		if (rel == XG_REL_DENIED) {
+			reason = XG_DROP_RELATED_DENIED;
+			goto drop_flow;
+		}
+	}
+
 	swapped = xg_flow_key_of(&key, &pkt);
 
 	/* A flood of one denied flow ends here, before any hash table.

@@ -156,7 +156,8 @@ static size_t build_aligned(__u8 *buf, size_t cap, const struct pkt_spec *s)
 	/* L4 header and payload */
 	p = buf + l4;
 	for (int i = 0; i < s->payload; i++)
-		p[hl + (size_t)i] = (__u8)('a' + i % 26);
+		p[hl + (size_t)i] = s->payload_bytes ? s->payload_bytes[i] :
+						       (__u8)('a' + i % 26);
 	if (!later) {
 		switch (s->proto) {
 		case XG_IPPROTO_TCP: {

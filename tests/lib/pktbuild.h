@@ -29,6 +29,7 @@ struct pkt_spec {
 	int vlans; /* number of tags: first 0x88a8 when 2+, then 0x8100 */
 	int ip4_optlen; /* bytes of IPv4 options (multiple of 4, <= 40) */
 	int payload; /* L4 payload bytes (pattern-filled) */
+	const __u8 *payload_bytes; /* or these bytes (e.g. an ICMP error's quote) */
 	__u8 ttl; /* 0 = 64 */
 	enum pkt_frag frag;
 	__u16 frag_off8; /* offset in 8-byte units (MIDDLE/LAST) */

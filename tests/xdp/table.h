@@ -67,6 +67,14 @@ int run_addr(struct tctx *t, struct pk p, int dst, __u8 *addr, __u16 *port);
 void expect_pass(struct tctx *t, const char *what, struct pk p);
 void expect_drop(struct tctx *t, const char *what, struct pk p, int reason);
 void expect_l7(struct tctx *t, const char *what, struct pk p);
+/* An ICMP error (type, code) from src to dst quoting the first qlen
+ * bytes (from the IP header on) of the packet q. */
+struct pk mk_icmp_err(const struct tctx *t, int src, int dst, __u8 type,
+		      __u8 code, const struct pk *q, size_t qlen);
+/* p is forwarded to want.dst as want (with a router's MAC and TTL
+ * changes); the bytes from the IP header on must match exactly. */
+void expect_fwd_built(struct tctx *t, const char *what, struct pk p,
+		      struct pk want);
 /* The datapath drops p with reason and answers it itself (XDP_TX): a
  * TCP reset, or an ICMP port unreachable; every field of the answer and
  * its checksums are checked. */

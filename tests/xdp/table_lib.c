@@ -347,6 +347,43 @@ void expect_port_unreach(struct tctx *t, const char *what, struct pk p,
 			 t->fam, what);
 }
 
+struct pk mk_icmp_err(const struct tctx *t, int src, int dst, __u8 type,
+		      __u8 code, const struct pk *q, size_t qlen)
+{
+	static __u8 quotes[8][2048]; /* outlive the pk that points at them */
+	static int next;
+	__u8 *qb = quotes[next++ % 8], frame[2048];
+	size_t len = build(q, frame, sizeof(frame));
+	struct pk p = mk(t, ICMP, src, dst, 0, 0, 0);
+
+	if (qlen > len - pkt_l3_off(&q->s))
+		qlen = len - pkt_l3_off(&q->s);
+	memcpy(qb, frame + pkt_l3_off(&q->s), qlen);
+	p.s.icmp_type = type;
+	p.s.icmp_code = code;
+	p.s.icmp_id = 0;
+	p.s.payload = (int)qlen;
+	p.s.payload_bytes = qb;
+	return p;
+}
+
+void expect_fwd_built(struct tctx *t, const char *what, struct pk p,
+		      struct pk want)
+{
+	const struct topo_host *hd = &topo_hosts[want.dst];
+	__u8 buf[2048], wbuf[2048];
+	size_t len = build(&p, buf, sizeof(buf)), out_len, wlen;
+
+	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg,
+		  XDP_REDIRECT, XG_VERDICT_FORWARD, -1);
+	want.s.ttl = (__u8)((p.s.ttl ? p.s.ttl : 64) - 1);
+	pkt_parse_mac(hd->mac, want.s.dmac);
+	pkt_parse_mac(topo_ifs[hd->leg].mac, want.s.smac);
+	/* built from scratch: every checksum in it is computed, not updated */
+	wlen = build(&want, wbuf, sizeof(wbuf));
+	expect_same(t, what, buf, out_len, wbuf, wlen);
+}
+
 void expect_l7(struct tctx *t, const char *what, struct pk p)
 {
 	__u8 buf[2048], want[2048];

@@ -708,6 +708,55 @@ static void sc_lb_no_backend(struct tctx *t)
 	}
 }
 
+/* ICMP errors about balanced flows are translated like the flow, so
+ * path MTU discovery works through the gateway. */
+static void sc_lb_icmp_errors(struct tctx *t)
+{
+	struct xg_svc_key k = vip_key(t, TCP), ku = vip_key(t, UDP);
+	struct xg_svc_backend b1 = backend(t, 1, B1, XG_BE_ACTIVE);
+	__u8 unreach = t->fam == 4 ? 3 : 1, too_big = t->fam == 4 ? 3 : 2;
+	__u8 frag_needed = t->fam == 4 ? 4 : 0;
+	size_t ipl = t->fam == 4 ? 20 : 40;
+	struct pk q, wq, e, w;
+
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b1, 1, 0), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &ku, 11, &b1, 1, 0), 0);
+	expect_fwd_as(t, "a TCP flow to the VIP", mk(t, TCP, C1, VIP, 36000, 80, SYN),
+		      mk(t, TCP, C1, B1, 36000, 8080, SYN));
+	expect_fwd_as(t, "a UDP flow to the VIP", mk(t, UDP, C1, VIP, 36001, 80, 0),
+		      mk(t, UDP, C1, B1, 36001, 8080, 0));
+
+	/* The backend says "too big" about the client's packet: the client
+	 * sees it from the VIP, about its packet to the VIP. */
+	q = mk(t, TCP, C1, B1, 36000, 8080, ACK);
+	wq = mk(t, TCP, C1, VIP, 36000, 80, ACK);
+	e = mk_icmp_err(t, B1, C1, too_big, frag_needed, &q, ipl + 8);
+	w = mk_icmp_err(t, VIP, C1, too_big, frag_needed, &wq, ipl + 8);
+	w.dst = C1;
+	expect_fwd_built(t, "too big from the backend: from the VIP, quoting the VIP", e, w);
+
+	/* A router on the backend side: its own address stays; the whole
+	 * UDP datagram quoted, so its checksum is translated too. */
+	q = mk(t, UDP, C1, B1, 36001, 8080, 0);
+	wq = mk(t, UDP, C1, VIP, 36001, 80, 0);
+	e = mk_icmp_err(t, B2, C1, unreach, t->fam == 4 ? 1 : 3, &q, 2048);
+	w = mk_icmp_err(t, B2, C1, unreach, t->fam == 4 ? 1 : 3, &wq, 2048);
+	expect_fwd_built(t, "unreachable from a router: quote and UDP checksum translated", e, w);
+
+	/* The client side says "too big" about a reply from the VIP: it
+	 * goes to the backend, about the backend's packet. */
+	q = mk(t, TCP, VIP, C1, 80, 36000, ACK);
+	wq = mk(t, TCP, B1, C1, 8080, 36000, ACK);
+	e = mk_icmp_err(t, C1, VIP, too_big, frag_needed, &q, ipl + 8);
+	w = mk_icmp_err(t, C1, B1, too_big, frag_needed, &wq, ipl + 8);
+	expect_fwd_built(t, "too big about a reply: to the backend, quoting it", e, w);
+
+	/* Unrelated errors are ordinary ICMP: judged, not translated. */
+	q = mk(t, TCP, C2, B1, 36002, 8080, ACK);
+	e = mk_icmp_err(t, B1, C2, unreach, 1, &q, ipl + 8);
+	expect_fwd(t, "an error about no known flow goes as it is", e);
+}
+
 static void sc_lb_affinity(struct tctx *t)
 {
 	struct xg_svc_key k = vip_key(t, TCP);
@@ -778,7 +827,7 @@ static const struct {
 	S(events),           S(malformed_common), S(malformed_v4),
 	S(malformed_v6),     S(ct_expiry),        S(lb_nat),
 	S(lb_policy),        S(lb_spread),        S(lb_affinity),
-	S(lb_no_backend),
+	S(lb_no_backend),     S(lb_icmp_errors),
 #undef S
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
