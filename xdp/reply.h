@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: (GPL-2.0-only OR BSD-2-Clause) */
 /*
  * Answers the datapath sends back out of the interface a packet came in
- * on (XDP_TX), written over that packet: a TCP reset, or an ICMP /
+ * on, written over that packet: a TCP reset, or an ICMP /
  * ICMPv6 "port unreachable".  Used when a service has no usable backend,
  * so clients fail fast, as they would against a closed port, instead of
  * retrying a silent VIP until their timeout.
@@ -98,6 +98,16 @@ XG_INLINE int xg_reply_ip(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 	}
 }
 
+/* Sends the rewritten frame back out of the interface it came in on:
+ * through the devmap when that is one of our legs, since veth hands
+ * XDP_TX frames only to a peer running an XDP program of its own while a
+ * redirect's flush always reaches it; XDP_TX otherwise (the map's
+ * fallback action). */
+XG_INLINE int xg_reply_send(xg_ctx_t *ctx)
+{
+	return (int)xg_redirect_map(&xg_txports, xg_ifindex(ctx), XDP_TX);
+}
+
 /* Resizes the frame (still pkt->len long: nothing before a reply
  * changes its size) so that it ends at new_len. */
 XG_INLINE int xg_reply_trim(xg_ctx_t *ctx, const struct xg_pkt *pkt,
@@ -109,7 +119,7 @@ XG_INLINE int xg_reply_trim(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 }
 
 /* RFC 9293 3.10.7.1: a reset for a segment to a port with no listener.
- * Returns XDP_TX, or XDP_DROP when no reset is due (the segment was a
+ * Returns the action (a redirect back out), or XDP_DROP when no reset is due (the segment was a
  * reset itself) or it could not be built. */
 XG_NOINLINE int xg_reply_tcp_rst(xg_ctx_t *ctx, const struct xg_pkt *pkt)
 {
@@ -152,7 +162,7 @@ XG_NOINLINE int xg_reply_tcp_rst(xg_ctx_t *ctx, const struct xg_pkt *pkt)
 		xg_csum_bytes((const __u8 *)&rst, 20, pseudo));
 	if (xg_store_bytes(ctx, pkt->l3_off + ip_hlen, &rst, 20))
 		return XDP_DROP;
-	return XDP_TX;
+	return xg_reply_send(ctx);
 }
 
 /* ICMP destination unreachable / port unreachable (RFC 792, RFC 4443
@@ -198,7 +208,7 @@ XG_NOINLINE int xg_reply_port_unreach(xg_ctx_t *ctx, const struct xg_pkt *pkt)
 	if (xg_store_bytes(ctx, pkt->l3_off + ip_hlen, icmp, 8) ||
 	    xg_store_bytes(ctx, pkt->l3_off + ip_hlen + 8, s->buf, qlen))
 		return XDP_DROP;
-	return XDP_TX;
+	return xg_reply_send(ctx);
 }
 
 #endif /* XGATE_XDP_REPLY_H */

@@ -122,4 +122,17 @@ out=$(in_ns "$C1_NS" python3 "$T_TMP/client.py" $VIP 1)
 check "VIP no longer answers after service del" \
 	python3 -c "import json,sys; sys.exit(json.loads(sys.argv[1])['fails'] != 1)" "$out"
 
+# No usable backend: the gateway answers a reset, so the client is told
+# at once rather than retrying a silent VIP until its timeout.
+check "service put with no backend" xg service put 10 $VIP:80 tcp
+start=$(date +%s%N)
+rc=0
+in_ns "$C1_NS" curl -s -o /dev/null --max-time 5 "http://$VIP/" || rc=$?
+ms=$(( ($(date +%s%N) - start) / 1000000 ))
+check "curl is refused (exit 7, got $rc) within a second ($ms ms)" \
+	test "$rc" -eq 7 -a "$ms" -lt 1000
+check "the answered drop is counted as no-backend" \
+	output_has "service has no usable backend" xg counters
+check "service del (empty)" xg service del 10 $VIP:80 tcp
+
 finish

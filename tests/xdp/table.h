@@ -75,7 +75,7 @@ struct pk mk_icmp_err(const struct tctx *t, int src, int dst, __u8 type,
  * changes); the bytes from the IP header on must match exactly. */
 void expect_fwd_built(struct tctx *t, const char *what, struct pk p,
 		      struct pk want);
-/* The datapath drops p with reason and answers it itself (XDP_TX): a
+/* The datapath drops p with reason and answers it itself (redirected back out): a
  * TCP reset, or an ICMP port unreachable; every field of the answer and
  * its checksums are checked. */
 void expect_tcp_rst(struct tctx *t, const char *what, struct pk p, int reason);

@@ -285,8 +285,9 @@ void expect_tcp_rst(struct tctx *t, const char *what, struct pk p, int reason)
 	__u32 seq, want_ack;
 
 	memcpy(orig, buf, len);
-	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg, XDP_TX,
-		  XG_VERDICT_DROP, reason);
+	/* back out of the leg it came in on, through the devmap */
+	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg,
+		  XDP_REDIRECT, XG_VERDICT_DROP, reason);
 	l4 = check_reply_ip(t, what, orig, buf, out_len, &p, XG_IPPROTO_TCP);
 	if (out_len != l4 + 20)
 		fail_msg("%s/%d %s: reset of %zu bytes, want %zu", t->bk->name,
@@ -324,8 +325,9 @@ void expect_port_unreach(struct tctx *t, const char *what, struct pk p,
 	struct pkt_spec w = reply_spec(&p, proto);
 
 	memcpy(orig, buf, len);
-	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg, XDP_TX,
-		  XG_VERDICT_DROP, reason);
+	/* back out of the leg it came in on, through the devmap */
+	run_check(t, what, buf, len, &out_len, topo_hosts[p.src].leg,
+		  XDP_REDIRECT, XG_VERDICT_DROP, reason);
 	l4 = check_reply_ip(t, what, orig, buf, out_len, &p, proto);
 	/* the datagram's IP headers and 8 bytes of payload, at most 128 */
 	quote = ol4 - l3 + 8;
