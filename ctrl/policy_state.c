@@ -413,7 +413,15 @@ int xg_policy_sync_apply(struct xg_policy_sync *s, struct xg_mapset *ms,
 	copy.n = copy.cap = desired->n;
 	xg_policy_set_free(&s->shadow);
 	s->shadow = copy;
-	return xg_policy_rev_bump(ms, &st->revision);
+	/* Nothing moved (a resync that found the map right) and no earlier
+	 * bump is owed: established flows need no second look. */
+	if (!st->written && !st->deleted && !s->bump_owed)
+		return xg_policy_rev_get(ms, &st->revision);
+	s->bump_owed = 1;
+	err = xg_policy_rev_bump(ms, &st->revision);
+	if (!err)
+		s->bump_owed = 0;
+	return err;
 
 resync:
 	/* A failed write left the map between two states; read back what
@@ -421,6 +429,6 @@ resync:
 	 * the revision anyway: denies already written must reach
 	 * established flows too, not only new ones. */
 	xg_policy_sync_adopt(s, ms);
-	xg_policy_rev_bump(ms, &st->revision);
+	s->bump_owed = xg_policy_rev_bump(ms, &st->revision) != 0;
 	return err;
 }

@@ -71,6 +71,7 @@ struct xg_sync_stats {
 /* What this control plane believes is in the policy map. */
 struct xg_policy_sync {
 	struct xg_policy_set shadow;
+	int bump_owed; /* entries changed but the revision bump failed */
 };
 
 /* Reads the map as it is (after a restart: the pinned map) as the

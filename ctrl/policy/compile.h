@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The policy compiler: from every document the store holds (Cilium
+ * network policies, endpoints, services) to what the datapath's maps
+ * should hold.  Pure: it reads documents and asks for identities, and
+ * writes nothing; dp_sync.h applies the result.
+ *
+ * Semantics (DESIGN.md, "Control plane"; docs/policy.md):
+ *  - an endpoint's identity is that of its labels plus its namespace;
+ *  - a rule selects subjects with endpointSelector; a namespaced
+ *    policy's selectors stay in its namespace unless they name the
+ *    namespace label; a clusterwide one's do not;
+ *  - a subject selected by a rule with an ingress (egress) section,
+ *    allow or deny, is enforced in that direction (default deny) unless
+ *    enableDefaultDeny says false; enableDefaultDeny true enforces it
+ *    even without rules;
+ *  - in one item, peers and ports are ANDed; peers with each other,
+ *    items, rules and policies are ORed; deny beats allow;
+ *  - every CIDR a policy names gets a local identity (2^24 and up) and
+ *    an ipcache entry; a CIDR peer selects the identities of the
+ *    prefixes inside it, minus those inside an `except`; the world
+ *    entity selects world and every CIDR identity; CIDR peers do not
+ *    select endpoints (an endpoint's own entry is more specific);
+ *  - protocol ANY means TCP, UDP and SCTP; a named port resolves against
+ *    the endpoints on the side that owns it (the subject for ingress,
+ *    the peer for egress); an item with L7 rules gets an L7 ruleset id
+ *    on its TCP entries (L7 is HTTP over TCP).
+ */
+#ifndef XGATE_CTRL_POLICY_COMPILE_H
+#define XGATE_CTRL_POLICY_COMPILE_H
+
+#include <stddef.h>
+#include <linux/types.h>
+
+#include "xdp/abi.h"
+#include "ctrl/doc/doc.h"
+#include "ctrl/entries.h"
+#include "ctrl/err.h"
+#include "ctrl/policy_state.h"
+
+#define XG_ID_CIDR_BASE (1u << 24) /* local CIDR identities, as Cilium's */
+
+/* One file's (or kvstore key's) documents. */
+struct xg_compile_src {
+	const char *name;
+	const struct xg_doc_set *set;
+};
+
+/* The identity of a canonical label set (labels.h), allocating it the
+ * first time. */
+typedef int (*xg_identity_fn)(void *arg, const char *labels, __u32 *id,
+			      struct xg_err *err);
+
+struct xg_ipc_entry {
+	struct xg_prefix pfx;
+	__u32 id;
+};
+
+/* An identity the compiled state uses, for listings. */
+struct xg_ident {
+	__u32 id;
+	char labels[512]; /* label-set key, or "cidr:198.51.100.0/24" */
+};
+
+/* What a rule cookie (cookie - 1 indexes these) stands for. */
+struct xg_rule_origin {
+	char policy[192]; /* "ns/name", or "name" when clusterwide */
+	char file[160];
+	char section[16]; /* ingress, egress, ingressDeny, egressDeny */
+	int rule, item; /* indices in specs and in the section */
+	int line;
+};
+
+struct xg_l7_http {
+	char *method, *path, *host; /* NULL: anything */
+	char **headers; /* "Name" or "Name: value" */
+	size_t n_headers;
+};
+
+/* An L7 ruleset: its rules are ORed.  Issue 5's fast path enforces it. */
+struct xg_l7_ruleset {
+	__u32 id;
+	struct xg_l7_http *rules;
+	size_t n;
+};
+
+struct xg_backend_spec {
+	__u8 family;
+	__u8 state; /* enum xg_backend_state */
+	__u16 weight;
+	__u8 addr[16];
+	__be16 port;
+};
+
+struct xg_service_spec {
+	struct xg_svc_key key;
+	char name[192]; /* "ns/name:port/proto" */
+	__u32 affinity_s;
+	struct xg_backend_spec *b;
+	size_t n;
+};
+
+struct xg_compiled {
+	struct xg_ipc_entry *ipc;
+	size_t n_ipc;
+	struct xg_ident *idents;
+	size_t n_idents;
+	struct xg_rule *rules;
+	size_t n_rules;
+	struct xg_enforce *enf;
+	size_t n_enf;
+	struct xg_policy_set policy; /* the policy map's entries */
+	struct xg_rule_origin *origins;
+	size_t n_origins;
+	struct xg_l7_ruleset *l7;
+	size_t n_l7;
+	struct xg_service_spec *svcs;
+	size_t n_svcs;
+};
+
+/* Compiles everything.  Returns 0, or a negative errno with err naming
+ * the document (file: field, line) that could not be compiled; *out is
+ * then empty. */
+int xg_compile(const struct xg_compile_src *src, size_t n_src,
+	       xg_identity_fn id_fn, void *id_arg, struct xg_compiled *out,
+	       struct xg_err *err);
+void xg_compiled_free(struct xg_compiled *c);
+
+#endif /* XGATE_CTRL_POLICY_COMPILE_H */
