@@ -505,6 +505,28 @@ int xg_dp_detach_ifname(const char *ifname, struct xg_err *err)
 	return ret;
 }
 
+int xg_dp_attached_here(const char *ifname)
+{
+	struct xdp_multiprog *mp;
+	struct xdp_program *p;
+	int ifindex = (int)if_nametoindex(ifname), found = 0;
+
+	if (!ifindex)
+		return -ENODEV;
+	mp = xdp_multiprog__get_from_ifindex(ifindex);
+	if (libxdp_get_error(mp))
+		return 0;
+	for (p = xdp_multiprog__next_prog(NULL, mp); p && !found;
+	     p = xdp_multiprog__next_prog(p, mp))
+		found = !strcmp(xdp_program__name(p), XG_PROG_NAME);
+	if (!found && xdp_multiprog__is_legacy(mp)) {
+		p = xdp_multiprog__main_prog(mp);
+		found = p && !strcmp(xdp_program__name(p), XG_PROG_NAME);
+	}
+	xdp_multiprog__close(mp);
+	return found;
+}
+
 int xg_dp_prog_fd(const struct xg_datapath *dp)
 {
 	return dp->loaded ? bpf_program__fd(dp->skel->progs.xgate_xdp) : -1;

@@ -50,6 +50,9 @@ int xg_dp_detach(struct xg_datapath *dp, const char *ifname,
 /* Detaches xgate from an interface without the handle that attached it
  * (another process, a previous daemon). */
 int xg_dp_detach_ifname(const char *ifname, struct xg_err *err);
+/* 1 when an xgate program is attached to ifname (this or an earlier
+ * process's), 0 when not, -ENODEV. */
+int xg_dp_attached_here(const char *ifname);
 int xg_dp_prog_fd(const struct xg_datapath *dp);
 int xg_dp_map_fd(const struct xg_datapath *dp, enum xg_map_id m);
 int xg_dp_events_fd(const struct xg_datapath *dp);

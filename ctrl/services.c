@@ -19,6 +19,30 @@ int xg_backend_del(struct xg_mapset *ms, __u32 id)
 	return xg_ms_remove(ms, XG_M_BACKENDS, &id);
 }
 
+/* FNV-1a over everything the table and the service entry derive from. */
+__u32 xg_service_digest(const struct xg_svc_backend *b, size_t n,
+			__u32 affinity_s, __u32 table_size)
+{
+	__u32 h = 2166136261u;
+	const __u8 *p;
+
+#define MIX(v)                                                                 \
+	do {                                                                   \
+		p = (const __u8 *)&(v);                                        \
+		for (size_t k_ = 0; k_ < sizeof(v); k_++)                      \
+			h = (h ^ p[k_]) * 16777619u;                           \
+	} while (0)
+	MIX(affinity_s);
+	MIX(table_size);
+	for (size_t i = 0; i < n; i++) {
+		MIX(b[i].id);
+		MIX(b[i].weight);
+		MIX(b[i].be);
+	}
+#undef MIX
+	return h ? h : 1; /* 0: no digest (written by hand) */
+}
+
 __u32 xg_service_table_size(struct xg_mapset *ms)
 {
 	struct xg_runtime rt = {};
@@ -61,6 +85,7 @@ int xg_service_put(struct xg_mapset *ms, const struct xg_svc_key *key,
 		if (err)
 			goto out;
 	}
+	val.digest = xg_service_digest(b, n, affinity_s, m);
 	err = xg_maglev_build(mb, n, m, table);
 	if (err && err != -ENOENT)
 		goto out; /* -ENOENT: no active backend, the table says so */

@@ -36,6 +36,10 @@ int xg_backend_del(struct xg_mapset *ms, __u32 id);
  * size of the template the program was loaded with. */
 __u32 xg_service_table_size(struct xg_mapset *ms);
 
+/* What xg_service_put records in the service entry about its table. */
+__u32 xg_service_digest(const struct xg_svc_backend *b, size_t n,
+			__u32 affinity_s, __u32 table_size);
+
 /* Creates or updates the service `key` (svc_id also keys its table and
  * its reverse-NAT entry) with these backends and a Maglev table of
  * xg_service_table_size() slots.  affinity_s > 0

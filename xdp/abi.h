@@ -294,7 +294,10 @@ struct xg_svc_key {
 struct xg_svc_val {
 	__u32 svc_id; /* key of the service's Maglev table */
 	__u32 revnat_id; /* key of xg_revnat: what replies are rewritten to */
-	__u32 flags; /* reserved */
+	/* The control plane's digest of what built the table (backends,
+	 * weights, states, affinity, table size): a restarted daemon knows
+	 * the table is current without rewriting it.  Not read here. */
+	__u32 digest;
 	__u32 affinity_s; /* ClientIP affinity timeout; 0 = none */
 };
 

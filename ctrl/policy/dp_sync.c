@@ -14,6 +14,7 @@ struct xg_dp_svc {
 	struct xg_svc_key key;
 	__u32 svc_id;
 	__u32 affinity_s;
+	__u32 digest; /* what the service entry says built its table */
 	struct xg_svc_backend *b; /* NULL after adopt: not known */
 	size_t n;
 };
@@ -64,6 +65,7 @@ static int adopt_svc(const void *key, const void *val, void *arg)
 	memcpy(&n[s->n_svcs].key, key, sizeof(n->key));
 	n[s->n_svcs].svc_id = v->svc_id;
 	n[s->n_svcs].affinity_s = v->affinity_s;
+	n[s->n_svcs].digest = v->digest;
 	s->n_svcs++;
 	return 0;
 }
@@ -148,9 +150,12 @@ static __u32 free_svc_id(const struct xg_dp_sync *s)
 }
 
 static bool same_backends(const struct xg_dp_svc *o, const struct xg_svc_backend *b,
-			  size_t n, __u32 affinity_s)
+			  size_t n, __u32 affinity_s, __u32 digest)
 {
-	if (!o->b || o->n != n || o->affinity_s != affinity_s)
+	/* adopted from the maps: the digest tells */
+	if (!o->b)
+		return o->digest && o->digest == digest;
+	if (o->n != n || o->affinity_s != affinity_s)
 		return false;
 	for (size_t i = 0; i < n; i++)
 		if (o->b[i].id != b[i].id || o->b[i].weight != b[i].weight ||
@@ -164,6 +169,7 @@ static int put_service(struct xg_dp_sync *s, struct xg_mapset *ms,
 {
 	struct xg_svc_backend *b = calloc(sp->n + 1, sizeof(*b));
 	struct xg_dp_svc *o = NULL;
+	__u32 digest;
 	int err = 0;
 
 	if (!b)
@@ -179,7 +185,14 @@ static int put_service(struct xg_dp_sync *s, struct xg_mapset *ms,
 	for (size_t i = 0; i < s->n_svcs && !o; i++)
 		if (!memcmp(&s->svcs[i].key, &sp->key, sizeof(sp->key)))
 			o = &s->svcs[i];
-	if (err || (o && same_backends(o, b, sp->n, sp->affinity_s))) {
+	digest = xg_service_digest(b, sp->n, sp->affinity_s,
+				   xg_service_table_size(ms));
+	if (err || (o && same_backends(o, b, sp->n, sp->affinity_s, digest))) {
+		if (!err && o && !o->b) { /* now known */
+			o->b = b;
+			o->n = sp->n;
+			return 0;
+		}
 		free(b);
 		return err;
 	}
@@ -209,6 +222,7 @@ static int put_service(struct xg_dp_sync *s, struct xg_mapset *ms,
 	o->b = b;
 	o->n = sp->n;
 	o->affinity_s = sp->affinity_s;
+	o->digest = digest;
 	(*written)++;
 	return 0;
 }
