@@ -53,8 +53,8 @@ xg ipcache list
 
 say "policy (config/examples/demo.rules)"
 grep -v '^#' config/examples/demo.rules | sed '/^$/d'
-xg policy apply config/examples/demo.rules
-xg policy list
+xg rules apply config/examples/demo.rules
+xg rules list
 
 # A web server on the api backend, v4 and v6.
 setsid ip netns exec "$B1_NS" python3 -m http.server 8080 --bind :: >/dev/null 2>&1 &

@@ -34,7 +34,7 @@ ingress allow subject=2001 peer=1001 proto=icmpv6 port=128 cookie=3
 ingress deny subject=2001 peer=1002 cookie=4
 ingress allow subject=2000 peer=any proto=udp port=53 cookie=5
 RULES
-check "policy applies" xg policy apply "$T_TMP/rules"
+check "policy applies" xg rules apply "$T_TMP/rules"
 
 # Servers: HTTP and a TCP echo on b1, a UDP echo on b2:53.
 spawn "$B1_NS" sh -c 'exec python3 -m http.server 8080 --bind :: >/dev/null 2>&1'
@@ -90,7 +90,7 @@ ECHO_PID=$SPAWN_PID
 wait_for "grep -q ok $T_TMP/echo.out" 5
 check "long-lived flow up before the change" grep -q ok "$T_TMP/echo.out"
 sed '/port=9000/d' "$T_TMP/rules" >"$T_TMP/rules2"
-check "policy without the 9000 rule applies" xg policy apply "$T_TMP/rules2"
+check "policy without the 9000 rule applies" xg rules apply "$T_TMP/rules2"
 sleep 2
 wait "$ECHO_PID" 2>/dev/null || true
 check "established flow cut after the change" test "$(tail -n 3 "$T_TMP/echo.out" | grep -c fail)" -eq 3

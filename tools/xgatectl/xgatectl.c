@@ -25,6 +25,7 @@
 #include "ctrl/policy_state.h"
 #include "ctrl/rule_parse.h"
 #include "ctrl/services.h"
+#include "api.h"
 
 static const char *pin_root = XG_PIN_ROOT_DEFAULT;
 
@@ -47,21 +48,29 @@ static const char *const verdict_name[] = {
 static void usage(FILE *f)
 {
 	fprintf(f,
-		"usage: xgatectl [--pin-root DIR] COMMAND ...\n"
+		"usage: xgatectl [--socket PATH] [-o json] [--pin-root DIR] COMMAND ...\n"
+		"with xgated (its socket, default %s, env XGATE_SOCKET):\n"
+		"  status\n"
+		"  policy list | get KEY | apply -f FILE [--key KEY] | delete KEY\n"
+		"         | validate -f FILE [--key KEY]     (KEY: policies/NAME.yaml)\n"
+		"  endpoint list | identity list\n"
+		"  explain SRC DST tcp|udp|sctp|icmp PORT\n"
+		"on the datapath's pinned maps (with or without xgated):\n"
 		"  attach [--mode native|generic|offload] [--fwd fib|pass]\n"
 		"         [--ipcache-max N] [--policy-max N] [--ct-max N]\n"
 		"         [--denycache-max N] [--frag-max N] [--maglev-m PRIME]\n"
 		"         IFACE...\n"
 		"  detach IFACE...\n"
 		"  ipcache set PREFIX IDENTITY | del PREFIX | list\n"
-		"  policy apply FILE | list\n"
+		"  rules apply FILE | list     (low-level rule lines; xgated owns the\n"
+		"                              policy map when it runs)\n"
 		"  service put ID VIP:PORT tcp|udp [affinity=SECONDS] BID=ADDR:PORT[/WEIGHT][/terminating]...\n"
 		"  service del ID VIP:PORT tcp|udp | list\n"
 		"  counters\n"
 		"  ct list\n"
 		"  monitor [--count N] [--timeout SECONDS]\n"
 		"pin root default %s (env XGATE_PIN_ROOT)\n",
-		XG_PIN_ROOT_DEFAULT);
+		XG_SOCKET_DEFAULT, XG_PIN_ROOT_DEFAULT);
 }
 
 static int report(int err, const struct xg_err *e)
@@ -695,15 +704,24 @@ static int cmd_monitor(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	const char *env = getenv("XGATE_PIN_ROOT");
-	int i = 1;
+	const char *env = getenv("XGATE_PIN_ROOT"), *sock = getenv("XGATE_SOCKET");
+	int i = 1, json = 0, rc;
 
 	if (env && *env)
 		pin_root = env;
+	if (!sock || !*sock)
+		sock = XG_SOCKET_DEFAULT;
 	xg_log_hook_libs();
 	while (i < argc && argv[i][0] == '-') {
 		if (!strcmp(argv[i], "--pin-root") && i + 1 < argc) {
 			pin_root = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "--socket") && i + 1 < argc) {
+			sock = argv[i + 1];
+			i += 2;
+		} else if (!strcmp(argv[i], "-o") && i + 1 < argc &&
+			   !strcmp(argv[i + 1], "json")) {
+			json = 1;
 			i += 2;
 		} else if (!strcmp(argv[i], "--help")) {
 			usage(stdout);
@@ -723,13 +741,18 @@ int main(int argc, char **argv)
 	}
 	argc -= i;
 	argv += i;
+	rc = xgctl_api_cmd(sock, json, argc, argv);
+	if (rc == 2)
+		usage(stderr);
+	if (rc >= 0)
+		return rc;
 	if (!strcmp(argv[0], "attach"))
 		return cmd_attach(argc, argv);
 	if (!strcmp(argv[0], "detach"))
 		return cmd_detach(argc, argv);
 	if (!strcmp(argv[0], "ipcache"))
 		return cmd_ipcache(argc, argv);
-	if (!strcmp(argv[0], "policy"))
+	if (!strcmp(argv[0], "rules"))
 		return cmd_policy(argc, argv);
 	if (!strcmp(argv[0], "counters"))
 		return cmd_counters(argc, argv);
