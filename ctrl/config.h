@@ -1,0 +1,120 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The daemon's configuration, /etc/xgate/xgate.conf (libconfig syntax):
+ * every setting with its default, parsed and checked in one pass.  A file
+ * with an unknown key, a wrong type or a value out of range is refused
+ * whole, with the file, the key path and the line in the xg_err, so a
+ * typo never turns into a silent default.  config/xgate.conf documents
+ * each setting.
+ */
+#ifndef XGATE_CTRL_CONFIG_H
+#define XGATE_CTRL_CONFIG_H
+
+#include <stdbool.h>
+#include <linux/types.h>
+
+#include "err.h"
+#include "loader.h"
+#include "log.h"
+
+#define XG_CONF_PATH_DEFAULT "/etc/xgate/xgate.conf"
+
+#define XG_CONF_IFACES_MAX 16
+#define XG_CONF_IFNAME_MAX 15  /* IFNAMSIZ - 1 */
+#define XG_CONF_NODE_MAX 253   /* a Kubernetes node name (DNS subdomain) */
+#define XG_CONF_PATH_MAX 255   /* paths; the loader's pin root buffer is 256 */
+#define XG_CONF_SOCKET_MAX 107 /* sizeof(sun_path) - 1 */
+#define XG_CONF_ENDPOINTS_MAX 16
+#define XG_CONF_URL_MAX 255
+#define XG_CONF_PREFIX_MAX 127
+/* Bigger maps than this are a typo: 2^26 conntrack entries are ~5 GiB. */
+#define XG_CONF_MAP_MAX (1u << 26)
+/* LRU maps keep per-CPU free lists; far below this they thrash. */
+#define XG_CONF_MAP_MIN 1024u
+/* The file is read whole; a config this large is not a config. */
+#define XG_CONF_FILE_MAX (1u << 20)
+
+enum xg_kv_type { XG_KV_FILE, XG_KV_ETCD };
+enum xg_fp_backend { XG_FP_AFXDP, XG_FP_DPDK };
+
+struct xg_conf_iface {
+	char name[XG_CONF_IFNAME_MAX + 1];
+	enum xg_xdp_mode mode;
+};
+
+struct xg_conf {
+	char node[XG_CONF_NODE_MAX + 1]; /* default: the hostname */
+	/* None by default: the datapath is loaded and pinned, attached nowhere
+	 */
+	struct xg_conf_iface ifaces[XG_CONF_IFACES_MAX];
+	unsigned int n_ifaces;
+	enum xg_fwd_mode forward;
+	char pin_root[XG_CONF_PATH_MAX + 1];
+	char state_dir[XG_CONF_PATH_MAX + 1];
+	struct {
+		enum xg_kv_type type;
+		char path[XG_CONF_PATH_MAX + 1]; /* file */
+		char endpoints[XG_CONF_ENDPOINTS_MAX][XG_CONF_URL_MAX + 1];
+		unsigned int n_endpoints;	     /* etcd: at least one */
+		char prefix[XG_CONF_PREFIX_MAX + 1]; /* etcd: "/xgate/v1/" */
+		int timeout_ms;			     /* etcd */
+	} kvstore;
+	struct {
+		__u32 ipcache, policy, conntrack, fragments, deny_cache;
+		__u32 maglev_table_size; /* a prime */
+	} maps;
+	struct { /* seconds */
+		__u32 tcp_syn, tcp_established, tcp_close, other, deny_cache,
+			fragments;
+	} timeouts;
+	struct {
+		__u32 per_second; /* per CPU; 0: no events */
+		bool verdicts;
+	} events;
+	struct {
+		char socket[XG_CONF_SOCKET_MAX + 1];
+		/* "" when metrics are off; else metrics_host is a loopback
+		 * address literal (no brackets) and metrics_port its port */
+		char metrics[64];
+		char metrics_host[46];
+		__u16 metrics_port;
+	} api;
+	struct {
+		enum xg_fp_backend backend;
+		__u32 workers; /* 0: one per rx queue */
+		bool busy_poll;
+		__u32 l7_max_head; /* bytes of an HTTP request head */
+	} fastpath;
+	struct {
+		enum xg_log_level level;
+	} log;
+};
+
+/* Every setting at its default (node: the hostname). */
+void xg_conf_default(struct xg_conf *c);
+
+/*
+ * Defaults, then the file over them.  0, or -EINVAL for a config error;
+ * the file's own errno (-ENOENT, -EACCES, ...) or -EFBIG when it cannot
+ * be read; -ENOMEM.  err->where is "<file>: <key path>" ("<file>" alone
+ * for syntax errors and unreadable files), err->line the line (0 when
+ * there is none) and err->msg what is wrong.  On error *c holds
+ * defaults and whatever was parsed before the error: do not use it.
+ */
+int xg_conf_load_file(const char *path, struct xg_conf *c, struct xg_err *err);
+/* The same from text; name stands for the file in errors. */
+int xg_conf_load_string(const char *name, const char *text, struct xg_conf *c,
+			struct xg_err *err);
+/* Releases what a load allocated; c stays readable until reloaded. */
+void xg_conf_free(struct xg_conf *c);
+
+/*
+ * Map sizes, timeouts, events, forwarding and the Maglev table size for
+ * the loader.  o->pin_root points into c: keep c while o is used.
+ */
+void xg_conf_to_loader_opts(const struct xg_conf *c, struct xg_loader_opts *o);
+
+const char *xg_kv_type_str(enum xg_kv_type t);
+const char *xg_fp_backend_str(enum xg_fp_backend b);
+
+#endif /* XGATE_CTRL_CONFIG_H */
