@@ -1,0 +1,20 @@
+# SPDX-License-Identifier: GPL-2.0-only
+# ctrl/daemon/: xgated, the daemon (control thread, kvstores, local API).
+
+XGATED_SRCS := ctrl/daemon/main.c ctrl/daemon/control.c ctrl/daemon/evq.c \
+	       ctrl/daemon/docstore.c ctrl/daemon/store_file.c \
+	       ctrl/daemon/store_etcd.c ctrl/daemon/api.c ctrl/daemon/api_cmds.c
+XGATED      := $(BUILD)/xgated
+
+EXTRA_CFLAGS_store_etcd += $(KV_CFLAGS)
+EXTRA_CFLAGS_control    += $(KV_CFLAGS)
+EXTRA_CFLAGS_main       += $(KV_CFLAGS)
+
+# The libraries come from fragments included after this one (ctrl/*.mk
+# in name order): expanded a second time, when make has read them all.
+.SECONDEXPANSION:
+$(XGATED): $(XGATED_SRCS:%.c=$(BUILD)/%.o) $$(POL_LIB) $$(DOC_LIB) \
+		$$(XGD_LIB) $$(KV_LIB) $$(CTRL_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(DOC_LDLIBS) $(XGD_LDLIBS) -lpthread
+
+all: $(XGATED)

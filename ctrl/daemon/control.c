@@ -1,0 +1,228 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The control thread: kvstore events in, maps out.  Everything queued is
+ * taken at once and costs one compile; a document that does not parse
+ * is refused alone (docstore.h) and a state that does not compile is not
+ * applied: what the maps hold stays enforced, and status says why.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "daemon.h"
+#include "store_etcd.h"
+#include "ctrl/log.h"
+
+static double ms_since(const struct timespec *t)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (double)(now.tv_sec - t->tv_sec) * 1e3 +
+	       (double)(now.tv_nsec - t->tv_nsec) / 1e6;
+}
+
+static int id_fn(void *arg, const char *labels, __u32 *id, struct xg_err *err)
+{
+	struct xgd *d = arg;
+
+	return xg_id_get(d->ids, labels, id, err);
+}
+
+/* Publishes the per-key errors for status. */
+static void publish_errors(struct xgd *d)
+{
+	size_t n = xg_docstore_errors(&d->docs), k = 0;
+	char **keys = calloc(n + 1, sizeof(char *));
+	char **msgs = calloc(n + 1, sizeof(char *));
+
+	if (!keys || !msgs) {
+		free(keys);
+		free(msgs);
+		return;
+	}
+	for (size_t i = 0; i < d->docs.n && k < n; i++)
+		if (d->docs.v[i].error) {
+			keys[k] = strdup(d->docs.v[i].key);
+			msgs[k] = strdup(d->docs.v[i].error);
+			k++;
+		}
+	pthread_rwlock_wrlock(&d->lock);
+	for (size_t i = 0; i < d->n_errs; i++) {
+		free(d->err_keys[i]);
+		free(d->err_msgs[i]);
+	}
+	free(d->err_keys);
+	free(d->err_msgs);
+	d->err_keys = keys;
+	d->err_msgs = msgs;
+	d->n_errs = k;
+	pthread_rwlock_unlock(&d->lock);
+}
+
+/* Compile everything and apply it.  Returns 0 when the maps now hold the
+ * documents' state. */
+static int apply(struct xgd *d, const struct timespec *oldest)
+{
+	struct xg_compile_src *src = NULL;
+	struct xg_compiled c = {}, old;
+	struct xg_dp_sync_stats st = {};
+	struct xg_err err = {};
+	struct timespec t0;
+	char msg[512];
+	size_t n = 0;
+	int ret;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	ret = xg_docstore_sources(&d->docs, &src, &n);
+	if (!ret)
+		ret = xg_compile(src, n, id_fn, d, &c, &err);
+	free(src);
+	if (ret) {
+		xg_err_str(&err, msg, sizeof(msg));
+		pr_warn("compile: %s; the previous state stays enforced\n", msg);
+		pthread_rwlock_wrlock(&d->lock);
+		snprintf(d->st.compile_error, sizeof(d->st.compile_error), "%s", msg);
+		pthread_rwlock_unlock(&d->lock);
+		return ret;
+	}
+	ret = xg_dp_sync_apply(&d->sync, d->ms, &c, &st);
+	if (ret) {
+		pr_warn("sync: %s (will retry)\n", strerror(-ret));
+		xg_compiled_free(&c);
+		/* start over from what the maps really hold */
+		xg_dp_sync_adopt(&d->sync, d->ms);
+		return ret;
+	}
+	pthread_rwlock_wrlock(&d->lock);
+	old = d->compiled;
+	d->compiled = c;
+	d->st.compile_error[0] = '\0';
+	d->st.policy_rev = st.revision;
+	d->st.applies++;
+	d->st.last_apply_ms = ms_since(&t0);
+	if (oldest) {
+		d->st.last_sync_latency_ms = ms_since(oldest);
+		d->st.sync_latency_sum_ms += d->st.last_sync_latency_ms;
+		d->st.sync_latency_n++;
+	}
+	pthread_rwlock_unlock(&d->lock);
+	xg_compiled_free(&old);
+	pr_info("applied: %zu rules, %zu identities, %zu services; ipcache +%zu -%zu, policy +%zu -%zu, services +%zu -%zu; revision %u (%.1f ms)\n",
+		c.n_rules, c.n_idents, c.n_svcs, st.ipc_written, st.ipc_deleted,
+		st.policy_written, st.policy_deleted, st.svc_written,
+		st.svc_deleted, st.revision, d->st.last_apply_ms);
+	return 0;
+}
+
+/* Applies a batch of events to the document store.  Returns whether
+ * what is enforced may have changed. */
+static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
+		 const struct timespec **oldest, bool *in_resync)
+{
+	bool changed = false;
+
+	for (; it; it = it->next) {
+		switch (it->kind) {
+		case XG_EVQ_PUT:
+			if (xg_docstore_put(&d->docs, it->key, it->val, it->len) > 0)
+				changed = true;
+			break;
+		case XG_EVQ_DEL:
+			changed |= xg_docstore_del(&d->docs, it->key) > 0;
+			break;
+		case XG_EVQ_RESYNC_BEGIN:
+			xg_docstore_mark(&d->docs);
+			*in_resync = true;
+			break;
+		case XG_EVQ_RESYNC_END:
+			changed |= xg_docstore_sweep(&d->docs) > 0;
+			*in_resync = false;
+			changed = true; /* a resync always ends in one apply */
+			break;
+		case XG_EVQ_HEALTH:
+			pthread_rwlock_wrlock(&d->lock);
+			d->st.store_up = it->rev != 0;
+			snprintf(d->st.store_detail, sizeof(d->st.store_detail),
+				 "%s", it->key ? it->key : "");
+			pthread_rwlock_unlock(&d->lock);
+			continue;
+		case XG_EVQ_WAKE:
+			continue;
+		}
+		if (it->rev > *rev)
+			*rev = it->rev;
+		if (!*oldest)
+			*oldest = &it->at;
+	}
+	return changed;
+}
+
+/* The fleet sees what this node applied: nodes/<node>, on a lease. */
+static void report_node(struct xgd *d, int64_t rev)
+{
+	char key[512], val[512];
+	struct xg_err err = {};
+
+	if (!d->etcd)
+		return;
+	if (!d->lease && xg_etcd_lease_grant(d->etcd, 15, &d->lease, &err))
+		return;
+	snprintf(key, sizeof(key), "%snodes/%s", d->conf.kvstore.prefix,
+		 d->conf.node);
+	snprintf(val, sizeof(val),
+		 "{\"node\":\"%s\",\"revision\":%lld,\"policy_revision\":%u}",
+		 d->conf.node, (long long)rev, d->st.policy_rev);
+	if (xg_etcd_put(d->etcd, key, val, strlen(val), d->lease, NULL, &err))
+		d->lease = 0; /* expired or etcd away: a new one next time */
+}
+
+static void *run(void *arg)
+{
+	struct xgd *d = arg;
+	bool in_resync = false, pending = false;
+	int64_t rev = 0, applied_rev = -1;
+	struct timespec last_report = {};
+
+	while (!d->stop) {
+		struct xg_evq_item *list = xg_evq_take(&d->q, 500);
+		const struct timespec *oldest = NULL;
+		struct timespec now;
+
+		pthread_mutex_lock(&d->docs_mu);
+		pending |= take(d, list, &rev, &oldest, &in_resync);
+		publish_errors(d);
+		/* A resync applies once, when its snapshot is complete: a
+		 * half-read store would look like deleted policies. */
+		if (pending && !in_resync) {
+			if (!apply(d, oldest))
+				applied_rev = rev;
+			pending = false;
+			pthread_rwlock_wrlock(&d->lock);
+			d->st.store_rev = applied_rev > 0 ? applied_rev : 0;
+			d->st.resyncing = false;
+			pthread_rwlock_unlock(&d->lock);
+			pthread_mutex_unlock(&d->docs_mu);
+			report_node(d, applied_rev);
+			clock_gettime(CLOCK_MONOTONIC, &last_report);
+		} else {
+			pthread_mutex_unlock(&d->docs_mu);
+		}
+		xg_evq_free_list(list);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (d->etcd && now.tv_sec - last_report.tv_sec >= 5) {
+			if (d->lease)
+				xg_etcd_lease_keepalive(d->etcd, d->lease, NULL);
+			report_node(d, applied_rev);
+			last_report = now;
+		}
+	}
+	return NULL;
+}
+
+int xgd_control_start(struct xgd *d, pthread_t *thr)
+{
+	return -pthread_create(thr, NULL, run, d);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0-only */
+/*
+ * The documents the daemon enforces, by store key (a file's path under
+ * the policy directory, or an etcd key): the last version of each that
+ * parsed, and the error of a newer version that did not.  A bad version
+ * never replaces a good one: what was enforced stays enforced, and the
+ * error is shown (xgatectl status) until the key is fixed or deleted.
+ */
+#ifndef XGATE_CTRL_DAEMON_DOCSTORE_H
+#define XGATE_CTRL_DAEMON_DOCSTORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "ctrl/doc/doc.h"
+#include "ctrl/policy/compile.h"
+
+struct xg_docent {
+	char *key;
+	struct xg_doc_set set; /* the last good version (may be empty) */
+	bool has_set;
+	char *text; /* its text, for `xgatectl policy get` */
+	char *error; /* the newest version's error, or NULL */
+	bool seen; /* during a resync */
+};
+
+struct xg_docstore {
+	struct xg_docent *v; /* sorted by key */
+	size_t n, cap;
+};
+
+/* Parses buf as the key's new version.  Returns 1 when what is enforced
+ * changes, 0 when not, -EINVAL when the version is refused (the old one
+ * stays; the error is kept), -ENOMEM. */
+int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
+		    size_t len);
+/* Returns 1 when the key held documents, else 0. */
+int xg_docstore_del(struct xg_docstore *d, const char *key);
+
+/* A full resync: mark, put every key, then sweep what was not put.
+ * Returns how many keys the sweep removed. */
+void xg_docstore_mark(struct xg_docstore *d);
+size_t xg_docstore_sweep(struct xg_docstore *d);
+
+/* The good sets, for the compiler (valid until the next change). */
+int xg_docstore_sources(const struct xg_docstore *d,
+			struct xg_compile_src **out, size_t *n);
+size_t xg_docstore_errors(const struct xg_docstore *d);
+void xg_docstore_free(struct xg_docstore *d);
+
+#endif /* XGATE_CTRL_DAEMON_DOCSTORE_H */
