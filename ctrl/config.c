@@ -360,6 +360,30 @@ static int key_node(struct ctx *x, const config_setting_t *s, const char *path,
 	return 0;
 }
 
+/* A name under /run/netns, as `ip netns` makes them. */
+static int key_netns(struct ctx *x, const config_setting_t *s, const char *path,
+		     const struct key *k)
+{
+	const char *v;
+	int ret = get_str(x, s, path, &v);
+
+	if (ret)
+		return ret;
+	if (strlen(v) > XG_CONF_NETNS_MAX || !strcmp(v, ".") || !strcmp(v, ".."))
+		goto bad;
+	for (const char *p = v; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		      *p == '.'))
+			goto bad;
+	memcpy(x->c->netns, v, strlen(v) + 1);
+	return 0;
+bad:
+	return fail(x, s, path,
+		    "must be a network namespace name (letters, digits, '-', '_', '.'; at most %d), not \"%.64s\"",
+		    XG_CONF_NETNS_MAX, v);
+}
+
 static const char *const mode_words[] = {"native", "generic", "offload", NULL};
 static const int mode_vals[] = {XG_XDP_NATIVE, XG_XDP_GENERIC, XG_XDP_OFFLOAD};
 
@@ -872,6 +896,7 @@ static const struct key log_keys[] = {
 static const struct key root_keys[] = {
 	{.name = "node", .fn = key_node},
 	{.name = "interfaces", .fn = key_ifaces},
+	{.name = "netns", .fn = key_netns},
 	{.name = "forward",
 	 .fn = key_enum,
 	 .off = OFF(forward),

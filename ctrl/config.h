@@ -25,6 +25,7 @@
 #define XG_CONF_PATH_MAX 255   /* paths; the loader's pin root buffer is 256 */
 #define XG_CONF_SOCKET_MAX 107 /* sizeof(sun_path) - 1 */
 #define XG_CONF_ENDPOINTS_MAX 16
+#define XG_CONF_NETNS_MAX 63
 #define XG_CONF_URL_MAX 255
 #define XG_CONF_PREFIX_MAX 127
 /* Bigger maps than this are a typo: 2^26 conntrack entries are ~5 GiB. */
@@ -48,6 +49,11 @@ struct xg_conf {
 	 */
 	struct xg_conf_iface ifaces[XG_CONF_IFACES_MAX];
 	unsigned int n_ifaces;
+	/* "": the interfaces are in the daemon's own network namespace.
+	 * Else a name under /run/netns: the datapath is attached there
+	 * while the daemon (its API, metrics, etcd connection) stays in
+	 * its own, e.g. the host's loopback. */
+	char netns[XG_CONF_NETNS_MAX + 1];
 	enum xg_fwd_mode forward;
 	char pin_root[XG_CONF_PATH_MAX + 1];
 	char state_dir[XG_CONF_PATH_MAX + 1];

@@ -12,7 +12,9 @@
  * kvstore resync; settings that need a restart are named in the log).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
+#include <sched.h>
 #include <net/if.h>
 #include <signal.h>
 #include <stdio.h>
@@ -43,9 +45,54 @@ static int fail(const char *what, const struct xg_err *e, int ret)
 	return ret;
 }
 
+/* Enters the configured network namespace for what needs the
+ * interfaces (attach, the devmap's ifindexes); *home keeps ours.  Only
+ * the calling thread moves, and it comes back before any other starts. */
+static int netns_enter(const struct xgd *d, int *home)
+{
+	char path[128];
+	int fd, ret = 0;
+
+	*home = -1;
+	if (!d->conf.netns[0])
+		return 0;
+	snprintf(path, sizeof(path), "/run/netns/%s", d->conf.netns);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	*home = open("/proc/self/ns/net", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 || *home < 0 || setns(fd, CLONE_NEWNET))
+		ret = -errno;
+	if (fd >= 0)
+		close(fd);
+	if (ret)
+		fprintf(stderr, "xgated: netns %s: %s\n", d->conf.netns,
+			strerror(-ret));
+	return ret;
+}
+
+static void netns_leave(int home)
+{
+	if (home < 0)
+		return;
+	if (setns(home, CLONE_NEWNET))
+		pr_warn("netns: cannot return: %s\n", strerror(errno));
+	close(home);
+}
+
+static int datapath_attach(struct xgd *d);
+
 /* Attaches where xgate is not attached yet; adopts where it is.  Either
  * way the maps are the pinned ones. */
 static int datapath_up(struct xgd *d)
+{
+	int home, ret = netns_enter(d, &home);
+
+	if (!ret)
+		ret = datapath_attach(d);
+	netns_leave(home);
+	return ret;
+}
+
+static int datapath_attach(struct xgd *d)
 {
 	struct xg_loader_opts lo;
 	struct xg_err err = {};

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-only
+#
+# Two gateways, one etcd cluster: a 3-member etcd on loopback and two
+# labs, each with its own xgated (running in the host namespace, where
+# etcd and the API are; its datapath attached in the lab's gateway
+# namespace).  Documents put into etcd are enforced on both; both agree
+# on every identity and report what they applied under nodes/; a member
+# killed changes nothing; etcd gone entirely leaves enforcement as it
+# was with status saying so, and its return resyncs; a watch that must
+# resume from a compacted revision does a full resync.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/etcd_lib.sh"
+
+need_cmd etcd etcdctl curl ss
+
+XGATED=$XG_ROOT/build/xgated
+PFX=/xgate/v1/
+ETCD_EXTRA_ARGS=(--experimental-watch-progress-notify-interval=1s)
+etcd_cluster_start 3 m
+ectl() { etcdctl --endpoints="$ETCD_ENDPOINTS" "$@"; }
+
+declare -A SOCK LOG PID BPFFS
+# gateway NAME: a lab and an xgated for it
+gateway()
+{
+	local name=$1 eps
+	lab_up "xe$name$$"
+	eps=$(sed 's/,/", "/g' <<<"$ETCD_ENDPOINTS")
+	SOCK[$name]=$T_TMP/$name.sock
+	BPFFS[$name]=$LAB_BPFFS
+	LOG[$name]=$T_TMP/$name.log
+	cat >"$T_TMP/$name.conf" <<EOF
+node = "gw-$name";
+netns = "$GW_NS";
+interfaces = ( { name = "gw0"; }, { name = "gw1"; } );
+pin_root = "$LAB_BPFFS/xgate";
+state_dir = "$T_TMP/state-$name";
+kvstore = { type = "etcd"; endpoints = [ "$eps" ]; prefix = "$PFX"; timeout_ms = 1000; };
+api = { socket = "${SOCK[$name]}"; metrics = ""; };
+EOF
+	declare -g "LAB_$name=xe$name$$"
+}
+start_xgated() # NAME
+{
+	setsid env LIBXDP_BPFFS="${BPFFS[$1]}" "$XGATED" --config "$T_TMP/$1.conf" \
+		>>"${LOG[$1]}" 2>&1 &
+	PID[$1]=$!
+	T_PIDS+=("${PID[$1]}")
+}
+xgc() { local n=$1; shift; "$XGATECTL" --socket "${SOCK[$n]}" "$@"; }
+get() { in_ns "$1" curl -s -m 2 "http://$2:8080/"; }
+# allowed NAME SRC_IP DST_IP: explain on gateway NAME says allow
+allowed() { xgc "$1" explain "$2" "$3" tcp 8080 | grep -q 'verdict  allow'; }
+
+gateway a
+gateway b
+
+# HTTP servers on the backends of both labs.
+for lab in "$LAB_a" "$LAB_b"; do
+	lab_use "$lab"
+	for ns in "$B2_NS" "$B3_NS"; do
+		spawn "$ns" python3 -m http.server 8080 --bind 0.0.0.0
+	done
+done
+
+put() { ectl put "$PFX$1" <"$2" >/dev/null; }
+put endpoints/lab.yaml "$XG_ROOT/config/examples/endpoints.yaml"
+put services/lab.yaml "$XG_ROOT/config/examples/services.yaml"
+put policies/front-network.yaml "$XG_ROOT/config/examples/policies/front-network.yaml"
+
+start_xgated a
+start_xgated b
+for n in a b; do
+	wait_for "xgc $n status | grep -q 'revision [0-9]* applied'" 20
+	check "gateway $n: etcd healthy and a revision applied" \
+		output_has "kvstore +etcd .*: healthy" xgc "$n" status
+done
+for lab in "$LAB_a" "$LAB_b"; do
+	lab_use "$lab"
+	wait_for "in_ns $B2_NS ss -ltnH | grep -q :8080" 5
+	check "$lab: c1 reaches b2 (policy from etcd)" output_has "Directory listing" get "$C1_NS" "$B2_IP4"
+	check_not "$lab: c2 does not" get "$C2_NS" "$B2_IP4"
+done
+ids_a=$(xgc a -o json identity list | jq -c '[.identities[] | select(.id < 16777216)] | sort_by(.id)')
+ids_b=$(xgc b -o json identity list | jq -c '[.identities[] | select(.id < 16777216)] | sort_by(.id)')
+check "both gateways have the same identities ($(jq length <<<"$ids_a") of them)" \
+	test -n "$ids_a" -a "$ids_a" = "$ids_b" -a "$(jq length <<<"$ids_a")" -gt 3
+
+# A policy written through xgatectl (into etcd), then deleted.
+cat >"$T_TMP/allow-c2.yaml" <<'EOF'
+apiVersion: cilium.io/v2
+kind: CiliumNetworkPolicy
+metadata: {name: allow-c2}
+spec:
+  endpointSelector: {matchLabels: {app: web}}
+  ingress:
+  - fromEndpoints: [{matchLabels: {app: intruder}}]
+    toPorts: [{ports: [{port: "8080", protocol: TCP}]}]
+EOF
+check "xgatectl policy apply writes it into etcd" xgc a policy apply -f "$T_TMP/allow-c2.yaml"
+check "it is in etcd" output_has "name: allow-c2" ectl get "${PFX}policies/allow-c2.yaml" --print-value-only
+for n in a b; do
+	check "gateway $n enforces it" wait_for "allowed $n 198.18.0.12 198.19.0.13" 3
+done
+lab_use "$LAB_b"
+check "lab b: c2 now reaches b3" output_has "Directory listing" get "$C2_NS" "$B3_IP4"
+check "the fleet's applied revisions are in nodes/" \
+	sh -c "etcdctl --endpoints='$ETCD_ENDPOINTS' get --prefix '${PFX}nodes/' --print-value-only | grep -c '\"revision\"' | grep -qx 2"
+ectl del "${PFX}policies/allow-c2.yaml" >/dev/null
+for n in a b; do
+	check "gateway $n: deleted in etcd, removed here" wait_for "! allowed $n 198.18.0.12 198.19.0.13" 3
+done
+
+# One member killed: both keep syncing through the others.
+etcd_member_kill m1
+put policies/allow-c2.yaml "$T_TMP/allow-c2.yaml"
+for n in a b; do
+	check "member m1 down: gateway $n still syncs" wait_for "allowed $n 198.18.0.12 198.19.0.13" 5
+done
+
+# All of etcd away: nothing changes in the maps; status says so.
+etcd_member_kill m2
+etcd_member_kill m3
+for n in a b; do
+	check "etcd gone: gateway $n says it is not healthy" \
+		wait_for "xgc $n status | grep -q 'NOT HEALTHY'" 10
+done
+lab_use "$LAB_a"
+check "etcd gone: enforcement unchanged (c1 reaches b2)" output_has "Directory listing" get "$C1_NS" "$B2_IP4"
+check "etcd gone: and c2 still reaches b3 (the last state)" output_has "Directory listing" get "$C2_NS" "$B3_IP4"
+# A port no rule allows: a refused connection (exit 7) would mean the
+# SYN got through; policy drops it, so curl times out (exit 28).
+timed_out() { local rc=0; in_ns "$1" curl -s -m 1 "http://$2:8081/" || rc=$?; test "$rc" -eq 28; }
+check "etcd gone: a port no rule allows stays dropped" timed_out "$C2_NS" "$B2_IP4"
+for m in m1 m2 m3; do
+	etcd_member_start "$m"
+done
+for m in m1 m2 m3; do
+	etcd_wait_healthy "$m"
+done
+for n in a b; do
+	check "etcd back: gateway $n healthy again" wait_for "xgc $n status | grep -q ': healthy'" 15
+done
+ectl del "${PFX}policies/allow-c2.yaml" >/dev/null
+for n in a b; do
+	check "etcd back: gateway $n follows changes again" \
+		wait_for "! allowed $n 198.18.0.12 198.19.0.13" 10
+done
+
+# Compaction: gateway b is frozen while etcd restarts (its watch dies
+# unseen), changes are made and the history compacted; thawed, b must
+# resume from a revision etcd no longer has, so it resyncs whole.
+kill -STOP "${PID[b]}"
+for m in m1 m2 m3; do
+	etcd_member_kill "$m"
+done
+for m in m1 m2 m3; do
+	etcd_member_start "$m"
+done
+for m in m1 m2 m3; do
+	etcd_wait_healthy "$m"
+done
+put policies/allow-c2.yaml "$T_TMP/allow-c2.yaml"
+sed 's/front-network/noise/' "$XG_ROOT/config/examples/policies/front-network.yaml" >"$T_TMP/noise.yaml"
+put policies/noise.yaml "$T_TMP/noise.yaml"
+rev=$(ectl get / -w json | jq -r '.header.revision')
+ectl compact "$rev" >/dev/null
+kill -CONT "${PID[b]}"
+check "gateway b resyncs after compaction and enforces the new state" \
+	wait_for "allowed b 198.18.0.12 198.19.0.13" 15
+check "gateway a agrees" wait_for "allowed a 198.18.0.12 198.19.0.13" 15
+check "gateway b logged a full resync from a compacted revision" \
+	wait_for "grep -q 'compacted: full resync' '${LOG[b]}'" 10
+
+for n in a b; do
+	kill -TERM "${PID[$n]}" 2>/dev/null || true
+done
+finish
