@@ -579,6 +579,25 @@ static struct json_object *cmd_get(struct xgd *d, struct json_object *req)
 	return o;
 }
 
+/* Every rule cookie and what it stands for (xgatectl monitor names the
+ * rule behind an event with it). */
+static struct json_object *cmd_origins(struct xgd *d)
+{
+	struct json_object *o = ok(), *a = json_object_new_array();
+
+	pthread_rwlock_rdlock(&d->lock);
+	for (size_t i = 0; i < d->compiled.n_origins; i++) {
+		struct json_object *j = origin_json(&d->compiled, (__u32)i + 1);
+
+		add_int(j, "cookie", (int64_t)i + 1);
+		json_object_array_add(a, j);
+	}
+	add_int(o, "policy_revision", d->st.policy_rev);
+	pthread_rwlock_unlock(&d->lock);
+	json_object_object_add(o, "origins", a);
+	return o;
+}
+
 struct json_object *xgd_api_dispatch(struct xgd *d, struct json_object *req)
 {
 	const char *cmd = str_arg(req, "cmd");
@@ -605,6 +624,8 @@ struct json_object *xgd_api_dispatch(struct xgd *d, struct json_object *req)
 		return cmd_delete(d, req);
 	if (!strcmp(cmd, "get"))
 		return cmd_get(d, req);
+	if (!strcmp(cmd, "origins"))
+		return cmd_origins(d);
 	return xgd_api_error("unknown cmd '%s'", cmd);
 }
 

@@ -97,6 +97,14 @@ check "explain names the rule that denies c2" \
 	output_has "ingress  DENIED  POLICY_DEFAULT_DENY" xgc explain "$C2_IP4" "$B2_IP4" tcp 8080
 check "explain names the rule that allows c1" \
 	output_has "policy default/front-network, ingress\[0\]" xgc explain "$C1_IP4" "$B2_IP4" tcp 8080
+in_ns "$GW_NS" "$XGATECTL" --socket "$SOCK" --pin-root "$LAB_BPFFS/xgate" \
+	monitor --count 1 --timeout 5 >"$T_TMP/mon" 2>&1 &
+MON_PID=$!
+sleep 0.5
+get "$C1_NS" "$B3_IP4" >/dev/null || true
+wait "$MON_PID" || true
+check "monitor names the policy rule that admitted a flow ($(cat "$T_TMP/mon"))" \
+	grep -q "(default/front-network ingress\[0\])" "$T_TMP/mon"
 check "identities are listed" output_has "k8s:app=intruder" xgc identity list
 check "endpoints are listed" output_has "$B2_IP4/32" xgc endpoint list
 check "metrics on loopback" \

@@ -5,6 +5,7 @@
  * tables by default; -o json prints the daemon's answer as it is.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -359,6 +360,41 @@ static int policy(int argc, char **argv)
 		return run(r, argv[1][0] == 'a' ? h_ok : h_validate);
 	}
 	return 2;
+}
+
+char **xgctl_api_origins(const char *socket, size_t *n)
+{
+	struct json_object *resp = NULL, *a;
+	int saved = dup(2), devnull;
+	char **names = NULL;
+
+	sock_path = socket;
+	*n = 0;
+	/* no daemon is fine: events then show the bare cookie */
+	devnull = open("/dev/null", O_WRONLY);
+	if (devnull >= 0)
+		dup2(devnull, 2);
+	if (call(req_of("origins"), &resp))
+		resp = NULL;
+	if (saved >= 0) {
+		dup2(saved, 2);
+		close(saved);
+	}
+	if (devnull >= 0)
+		close(devnull);
+	a = resp ? jget(resp, "origins") : NULL;
+	if (a && (names = calloc(json_object_array_length(a) + 1, sizeof(char *)))) {
+		for (size_t i = 0; i < json_object_array_length(a); i++) {
+			struct json_object *o = json_object_array_get_idx(a, i);
+
+			if (asprintf(&names[i], "%s %s[%lld]", jstr(o, "policy"),
+				     jstr(o, "section"), (long long)jint(o, "item")) < 0)
+				names[i] = NULL;
+		}
+		*n = json_object_array_length(a);
+	}
+	json_object_put(resp);
+	return names;
 }
 
 int xgctl_api_cmd(const char *socket, int json, int argc, char **argv)

@@ -616,6 +616,9 @@ static int cmd_ct(int argc, char **argv)
 
 static volatile sig_atomic_t stop;
 static long remaining = -1;
+static char **rule_names; /* from xgated, when it runs */
+static size_t n_rule_names;
+static const char *sock_path;
 
 static void on_signal(int sig)
 {
@@ -637,10 +640,13 @@ static int on_event(void *ctx, void *data, size_t size)
 	else
 		printf("%-7s %-22s", "ALLOW",
 		       ev->verdict < XG_VERDICT__MAX ? verdict_name[ev->verdict] : "?");
-	printf(" %s %s:%u -> %s:%u ids %u->%u if %u rule %u rev %u\n",
+	printf(" %s %s:%u -> %s:%u ids %u->%u if %u rule %u rev %u",
 	       proto_str(ev->proto, pb, sizeof(pb)), s, ntohs(ev->sport), d,
 	       ntohs(ev->dport), ev->src_identity, ev->dst_identity, ev->ifindex,
 	       ev->cookie, ev->policy_rev);
+	if (ev->cookie && ev->cookie <= n_rule_names && rule_names[ev->cookie - 1])
+		printf(" (%s)", rule_names[ev->cookie - 1]);
+	putchar('\n');
 	fflush(stdout);
 	if (remaining > 0 && --remaining == 0)
 		stop = 1;
@@ -660,6 +666,9 @@ static int cmd_monitor(int argc, char **argv)
 	struct timespec t0, t;
 	int c, fd;
 
+	/* With xgated running, events name the policy rule behind their
+	 * cookie (as compiled when the monitor starts). */
+	rule_names = xgctl_api_origins(sock_path, &n_rule_names);
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c == 'c')
@@ -741,6 +750,7 @@ int main(int argc, char **argv)
 	}
 	argc -= i;
 	argv += i;
+	sock_path = sock;
 	rc = xgctl_api_cmd(sock, json, argc, argv);
 	if (rc == 2)
 		usage(stderr);
