@@ -179,6 +179,13 @@ check "and its first apply changed nothing" \
 drops1=$(in_ns "$GW_NS" curl -s "http://127.0.0.1:$MPORT/metrics" | awk '/^xgate_drops_total/ { s += $2 } END { print s + 0 }')
 check "no drop counted during the restart ($drops0 -> $drops1)" test "$drops0" -eq "$drops1"
 
+xgm() { in_ns "$GW_NS" "$XGATECTL" --pin-root "$LAB_BPFFS/xgate" "$@"; }
+get "$C1_NS" "$B2_IP4" >/dev/null || true
+check "ct list shows flows" output_has "tcp .* -> $B2_IP4:8080" xgm ct list
+check "ct flush" output_has "[1-9][0-9]* flows flushed" xgm ct flush
+check "ct list is empty after it" sh -c "test -z \"\$(ip netns exec '$GW_NS' '$XGATECTL' --pin-root '$LAB_BPFFS/xgate' ct list)\""
+check "traffic after a flush is judged again and still allowed" output_has b2 get "$C1_NS" "$B2_IP4"
+
 # SIGHUP rereads the config; SIGTERM stops, the datapath stays.
 kill -HUP -- "-$XGATED_PID"
 wait_for "grep -q reloaded $T_TMP/restart.log" 3

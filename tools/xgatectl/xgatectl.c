@@ -67,7 +67,7 @@ static void usage(FILE *f)
 		"  service put ID VIP:PORT tcp|udp [affinity=SECONDS] BID=ADDR:PORT[/WEIGHT][/terminating]...\n"
 		"  service del ID VIP:PORT tcp|udp | list\n"
 		"  counters\n"
-		"  ct list\n"
+		"  ct list | flush\n"
 		"  monitor [--count N] [--timeout SECONDS]\n"
 		"pin root default %s (env XGATE_PIN_ROOT)\n",
 		XG_SOCKET_DEFAULT, XG_PIN_ROOT_DEFAULT);
@@ -593,6 +593,57 @@ static int print_ct(const void *key, const void *val, void *arg)
 	return 0;
 }
 
+struct keys {
+	struct xg_flow_key *v;
+	size_t n, cap;
+};
+
+static int collect_key(const void *key, const void *val, void *arg)
+{
+	struct keys *k = arg;
+
+	if (k->n == k->cap) {
+		size_t nc = k->cap ? k->cap * 2 : 1024;
+		struct xg_flow_key *nv = realloc(k->v, nc * sizeof(*nv));
+
+		if (!nv)
+			return -ENOMEM;
+		k->v = nv;
+		k->cap = nc;
+	}
+	memcpy(&k->v[k->n++], key, sizeof(*k->v));
+	return 0;
+}
+
+/* Forgets every tracked flow and cached denial: each flow's next packet
+ * is judged again as a new one. */
+static int ct_flush(struct xg_mapset *ms)
+{
+	static const enum xg_map_id maps[] = { XG_M_CT, XG_M_DENYCACHE };
+	size_t gone = 0;
+	int err = 0;
+
+	for (size_t m = 0; m < 2 && !err; m++) {
+		struct keys k = {};
+
+		err = xg_ms_walk(ms, maps[m], collect_key, &k);
+		for (size_t i = 0; i < k.n && !err; i++) {
+			int e = xg_ms_remove(ms, maps[m], &k.v[i]);
+
+			if (e && e != -ENOENT)
+				err = e;
+			else if (m == 0)
+				gone++;
+		}
+		free(k.v);
+	}
+	if (err)
+		fprintf(stderr, "xgatectl: ct flush: %s\n", strerror(-err));
+	else
+		printf("%zu flows flushed\n", gone);
+	return err ? 1 : 0;
+}
+
 static int cmd_ct(int argc, char **argv)
 {
 	struct xg_mapset ms;
@@ -601,10 +652,15 @@ static int cmd_ct(int argc, char **argv)
 	__u64 now;
 	int err;
 
-	if (argc != 2 || strcmp(argv[1], "list"))
+	if (argc != 2 || (strcmp(argv[1], "list") && strcmp(argv[1], "flush")))
 		return usage(stderr), 2;
 	if (open_maps(&ms, &priv))
 		return 1;
+	if (!strcmp(argv[1], "flush")) {
+		err = ct_flush(&ms);
+		xg_maps_close_pinned(&priv);
+		return err;
+	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
 	now = (__u64)ts.tv_sec * 1000000000ull + (__u64)ts.tv_nsec;
 	err = xg_ms_walk(&ms, XG_M_CT, print_ct, &now);
