@@ -824,6 +824,8 @@ static const struct key maps_keys[] = {
 	MAP("conntrack", conntrack),
 	MAP("fragments", fragments),
 	MAP("deny_cache", deny_cache),
+	MAP("services", services),
+	MAP("backends", backends),
 	{.name = "maglev_table_size",
 	 .fn = key_maglev,
 	 .min = MAGLEV_M_MIN,
@@ -1217,6 +1219,8 @@ void xg_conf_default(struct xg_conf *c)
 	c->maps.conntrack = XG_CT_MAX;
 	c->maps.fragments = XG_FRAG_MAX;
 	c->maps.deny_cache = XG_DENYCACHE_MAX;
+	c->maps.services = XG_SVC_MAX;
+	c->maps.backends = XG_BACKENDS_MAX;
 	c->maps.maglev_table_size = XG_MAGLEV_M;
 
 	c->timeouts.tcp_syn = def.ct_tcp_syn_s;
@@ -1262,6 +1266,8 @@ void xg_conf_to_loader_opts(const struct xg_conf *c, struct xg_loader_opts *o)
 	o->ct_max = c->maps.conntrack;
 	o->denycache_max = c->maps.deny_cache;
 	o->frag_max = c->maps.fragments;
+	o->svc_max = c->maps.services;
+	o->backends_max = c->maps.backends;
 	o->cfg = def;
 	o->cfg.fwd_mode = c->forward;
 	o->cfg.events_per_sec = c->events.per_second;

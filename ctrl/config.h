@@ -67,6 +67,7 @@ struct xg_conf {
 	} kvstore;
 	struct {
 		__u32 ipcache, policy, conntrack, fragments, deny_cache;
+		__u32 services, backends; /* services: also reverse NAT, tables */
 		__u32 maglev_table_size; /* a prime */
 	} maps;
 	struct { /* seconds */

@@ -269,6 +269,10 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 	SET_MAX(ct_max, xg_ct);
 	SET_MAX(denycache_max, xg_denycache);
 	SET_MAX(frag_max, xg_frag);
+	SET_MAX(svc_max, xg_svc);
+	SET_MAX(svc_max, xg_revnat);
+	SET_MAX(svc_max, xg_maglev);
+	SET_MAX(backends_max, xg_backends);
 #undef SET_MAX
 	ret = set_maglev_m(dp, o->cfg.maglev_m, err);
 	if (ret)

@@ -20,6 +20,8 @@
 struct xg_loader_opts {
 	const char *pin_root; /* NULL: XG_PIN_ROOT_DEFAULT; "" : no pinning */
 	__u32 ipcache_max, policy_max, ct_max, denycache_max, frag_max; /* 0: default */
+	__u32 svc_max, backends_max; /* 0: default; svc_max also sizes reverse NAT
+				      * and the Maglev tables' outer map */
 	/* .rodata settings; cfg.maglev_m is also the Maglev table size
 	 * (slots per service, a prime; 0: 16381) */
 	struct xg_config cfg;

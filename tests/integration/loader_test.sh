@@ -56,7 +56,11 @@ check "and detaches" xg detach gw0
 rm -rf "$PIN"
 check "a non-prime Maglev size is refused, naming the setting" \
 	fails_with "maglev_table_size: must be a prime" xg attach --ct-max 8192 --ipcache-max 4096 --maglev-m 1000 gw0
-check "attach with a small Maglev table" xg attach --ct-max 8192 --ipcache-max 4096 --maglev-m 251 gw0
+check "attach with a small Maglev table and a service map size" \
+	xg attach --ct-max 8192 --ipcache-max 4096 --maglev-m 251 --svc-max 2048 gw0
+check "the service map has the size asked for" output_has "max_entries 2048" bpftool map show pinned "$PIN/xg_svc"
+check "so do reverse NAT and the tables' outer map" \
+	sh -c "bpftool map show pinned '$PIN/xg_revnat' | grep -q 'max_entries 2048' && bpftool map show pinned '$PIN/xg_maglev' | grep -q 'max_entries 2048'"
 check "a service gets a table of that size" \
 	xg service put 7 198.18.200.1:80 tcp 70=198.19.0.10:80
 # the value is the inner map's id, as 4 little-endian hex bytes

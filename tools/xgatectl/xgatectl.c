@@ -58,7 +58,8 @@ static void usage(FILE *f)
 		"on the datapath's pinned maps (with or without xgated):\n"
 		"  attach [--mode native|generic|offload] [--fwd fib|pass]\n"
 		"         [--ipcache-max N] [--policy-max N] [--ct-max N]\n"
-		"         [--denycache-max N] [--frag-max N] [--maglev-m PRIME]\n"
+		"         [--denycache-max N] [--frag-max N] [--svc-max N]\n"
+		"         [--backends-max N] [--maglev-m PRIME]\n"
 		"         IFACE...\n"
 		"  detach IFACE...\n"
 		"  ipcache set PREFIX IDENTITY | del PREFIX | list\n"
@@ -112,12 +113,15 @@ static int cmd_attach(int argc, char **argv)
 		{ "denycache-max", required_argument, 0, 'D' },
 		{ "frag-max", required_argument, 0, 'F' },
 		{ "maglev-m", required_argument, 0, 'M' },
+		{ "svc-max", required_argument, 0, 'S' },
+		{ "backends-max", required_argument, 0, 'B' },
 		{ 0 },
 	};
 	__u32 *sizes[128] = {
 		['I'] = &lo.ipcache_max, ['P'] = &lo.policy_max, ['C'] = &lo.ct_max,
 		['D'] = &lo.denycache_max, ['F'] = &lo.frag_max,
 		['M'] = &lo.cfg.maglev_m, /* the loader checks it is prime */
+		['S'] = &lo.svc_max, ['B'] = &lo.backends_max,
 	};
 	enum xg_xdp_mode mode = XG_XDP_NATIVE;
 	struct xg_datapath *dp = NULL;
