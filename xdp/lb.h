@@ -146,8 +146,11 @@ XG_NOINLINE int xg_lb_service(xg_ctx_t *ctx, struct xg_pkt *pkt,
 		be_id = b->id[slot & (XG_MAGLEV_BLOCK - 1)];
 		if (!be_id)
 			return XG_DROP_LB_NO_BACKEND;
+		/* No state check: the table holds this service's active
+		 * backends only, and a backend entry shared by services may
+		 * be terminating in another one. */
 		be = xg_map_lookup(&xg_backends, &be_id);
-		if (!be || be->state != XG_BE_ACTIVE)
+		if (!be)
 			return XG_DROP_LB_NO_BACKEND;
 		if (svc->affinity_s) {
 			/* ak was filled by the lookup above */

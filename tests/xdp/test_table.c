@@ -708,6 +708,26 @@ static void sc_lb_no_backend(struct tctx *t)
 	}
 }
 
+/* One backend in two services, terminating in one of them: the other
+ * service's new flows still reach it (its table decides, not the
+ * shared entry's state). */
+static void sc_lb_shared_backend(struct tctx *t)
+{
+	struct xg_svc_key k = vip_key(t, TCP), k2 = vip_key(t, TCP);
+	struct xg_svc_backend b = backend(t, 1, B1, XG_BE_ACTIVE);
+	struct xg_svc_backend bt = backend(t, 1, B1, XG_BE_TERMINATING);
+	struct xg_svc_backend b2 = backend(t, 2, B2, XG_BE_ACTIVE);
+	struct xg_svc_backend two[2] = { bt, b2 };
+
+	k2.port = htons(81);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k, 10, &b, 1, 0), 0);
+	assert_int_equal(xg_service_put(t->bk->maps(), &k2, 11, two, 2, 0), 0);
+	for (int i = 0; i < 8; i++)
+		expect_fwd_as(t, "service 10 still sends new flows to its active backend",
+			      mk(t, TCP, C1, VIP, (__u16)(37000 + i), 80, SYN),
+			      mk(t, TCP, C1, B1, (__u16)(37000 + i), 8080, SYN));
+}
+
 /* ICMP errors about balanced flows are translated like the flow, so
  * path MTU discovery works through the gateway. */
 static void sc_lb_icmp_errors(struct tctx *t)
@@ -827,7 +847,7 @@ static const struct {
 	S(events),           S(malformed_common), S(malformed_v4),
 	S(malformed_v6),     S(ct_expiry),        S(lb_nat),
 	S(lb_policy),        S(lb_spread),        S(lb_affinity),
-	S(lb_no_backend),     S(lb_icmp_errors),
+	S(lb_no_backend),     S(lb_icmp_errors),   S(lb_shared_backend),
 #undef S
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
