@@ -36,7 +36,7 @@ int xg_maglev_build(const struct xg_maglev_backend *b, size_t n, __u32 m,
 		    __u32 *table)
 {
 	struct perm {
-		__u64 offset, skip, next;
+		__u64 cur, skip; /* next preference: offset + j * skip, mod m */
 		__u32 id, weight;
 		__u64 credit;
 	} *p = NULL;
@@ -79,7 +79,7 @@ int xg_maglev_build(const struct xg_maglev_backend *b, size_t n, __u32 m,
 			continue;
 		p[live].id = be->id;
 		p[live].weight = be->weight;
-		p[live].offset = mix(be->id) % m;
+		p[live].cur = mix(be->id) % m;
 		p[live].skip = mix((__u64)be->id << 32 | 0x5bd1e995u) % (m - 1) + 1;
 		if (be->weight > maxw)
 			maxw = be->weight;
@@ -99,9 +99,14 @@ int xg_maglev_build(const struct xg_maglev_backend *b, size_t n, __u32 m,
 				__u64 slot;
 
 				p[i].credit -= maxw;
+				/* stepping by skip with a subtraction, not a
+				 * division per probe: the build is most of a
+				 * service change's cost */
 				do {
-					slot = (p[i].offset + p[i].next * p[i].skip) % m;
-					p[i].next++;
+					slot = p[i].cur;
+					p[i].cur += p[i].skip;
+					if (p[i].cur >= m)
+						p[i].cur -= m;
 				} while (table[slot]);
 				table[slot] = p[i].id;
 				filled++;
