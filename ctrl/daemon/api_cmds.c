@@ -76,7 +76,51 @@ static const char *addr_str(__u8 family, const __u8 *a, char *buf, size_t len)
 
 static size_t map_count(struct xgd *d, enum xg_map_id m);
 
+static int64_t jint_of(struct json_object *o, const char *k)
+{
+	struct json_object *v;
+
+	return json_object_object_get_ex(o, k, &v) ? json_object_get_int64(v) : 0;
+}
+
 /* ------------------------------------------------------------- status -- */
+
+static int node_cb(const struct xg_etcd_kv *kv, void *arg)
+{
+	struct json_object *a = arg, *n = json_tokener_parse(kv->val);
+
+	if (n && json_object_is_type(n, json_type_object))
+		json_object_array_add(a, n);
+	else
+		json_object_put(n);
+	return 0;
+}
+
+/* With etcd: every node's report (nodes/<node>, on its lease) and
+ * whether it has applied the revision this node has. */
+static struct json_object *fleet(struct xgd *d, int64_t mine)
+{
+	struct json_object *a = json_object_new_array(), *f;
+	char prefix[256];
+	size_t conv = 0, n;
+
+	snprintf(prefix, sizeof(prefix), "%snodes/", d->conf.kvstore.prefix);
+	xg_etcd_range_prefix(d->etcd, prefix, node_cb, a, NULL, NULL);
+	n = json_object_array_length(a);
+	for (size_t i = 0; i < n; i++) {
+		struct json_object *v;
+
+		if (json_object_object_get_ex(json_object_array_get_idx(a, i),
+					      "revision", &v) &&
+		    json_object_get_int64(v) >= mine)
+			conv++;
+	}
+	f = json_object_new_object();
+	add_int(f, "nodes_reporting", (int64_t)n);
+	add_int(f, "nodes_converged", (int64_t)conv);
+	json_object_object_add(f, "nodes", a);
+	return f;
+}
 
 static struct json_object *cmd_status(struct xgd *d)
 {
@@ -123,6 +167,9 @@ static struct json_object *cmd_status(struct xgd *d)
 	add_int(maps, "conntrack_max", d->conf.maps.conntrack);
 	json_object_object_add(o, "maps", maps);
 	json_object_object_add(o, "errors", errs);
+	if (d->etcd)
+		json_object_object_add(o, "fleet",
+				       fleet(d, jint_of(kv, "revision")));
 	return o;
 }
 

@@ -107,6 +107,8 @@ lab_use "$LAB_b"
 check "lab b: c2 now reaches b3" output_has "Directory listing" get "$C2_NS" "$B3_IP4"
 check "the fleet's applied revisions are in nodes/" \
 	sh -c "etcdctl --endpoints='$ETCD_ENDPOINTS' get --prefix '${PFX}nodes/' --print-value-only | grep -c '\"revision\"' | grep -qx 2"
+check "status shows fleet convergence: both nodes at the revision" \
+	wait_for "xgc a status | grep -q 'fleet  *2 of 2 reporting'" 10
 ectl del "${PFX}policies/allow-c2.yaml" >/dev/null
 for n in a b; do
 	check "gateway $n: deleted in etcd, removed here" wait_for "! allowed $n 198.18.0.12 198.19.0.13" 3

@@ -160,6 +160,20 @@ static void h_status(struct json_object *r)
 	       (long long)jint(m, "policy"), (long long)jint(m, "policy_max"),
 	       (long long)jint(m, "conntrack"), (long long)jint(m, "conntrack_max"),
 	       (long long)jint(m, "services"));
+	if (jget(r, "fleet")) {
+		struct json_object *f = jget(r, "fleet"), *ns = jget(f, "nodes");
+
+		printf("fleet            %lld of %lld reporting nodes at this revision or later\n",
+		       (long long)jint(f, "nodes_converged"),
+		       (long long)jint(f, "nodes_reporting"));
+		for (size_t i = 0; ns && i < json_object_array_length(ns); i++) {
+			struct json_object *n = json_object_array_get_idx(ns, i);
+
+			printf("  %-20s revision %lld, policy revision %lld\n",
+			       jstr(n, "node"), (long long)jint(n, "revision"),
+			       (long long)jint(n, "policy_revision"));
+		}
+	}
 	if (*jstr(r, "compile_error"))
 		printf("\nNOT APPLIED (the previous state stays enforced): %s\n",
 		       jstr(r, "compile_error"));
