@@ -335,14 +335,46 @@ enum sync_phase {
 	PH__MAX
 };
 
-static int run_phase(enum sync_phase ph, const struct xg_policy_set *old,
-		     const struct xg_policy_set *want, struct xg_mapset *ms,
-		     struct xg_sync_stats *st)
+/* One difference between the map and what is wanted: entry idx of the
+ * old set (a delete) or of the wanted one (a write). */
+struct sync_op {
+	__u32 idx;
+	__u8 phase;
+};
+
+struct sync_ops {
+	struct sync_op *v;
+	size_t n, cap;
+};
+
+static int ops_add(struct sync_ops *o, size_t idx, enum sync_phase ph)
+{
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+		struct sync_op *v = realloc(o->v, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		o->v = v;
+		o->cap = cap;
+	}
+	o->v[o->n].idx = (__u32)idx;
+	o->v[o->n].phase = ph;
+	o->n++;
+	return 0;
+}
+
+/* One walk over both sorted sets finds every difference, each tagged
+ * with the phase it belongs to, in key order; the phases then run over
+ * the differences alone.  A change of one policy among tens of
+ * thousands of entries is a handful of operations, not four walks. */
+static int diff_sets(const struct xg_policy_set *old,
+		     const struct xg_policy_set *want, struct sync_ops *ops)
 {
 	size_t i = 0, j = 0;
-	int err;
+	int err = 0;
 
-	while (i < old->n || j < want->n) {
+	while (!err && (i < old->n || j < want->n)) {
 		int c;
 
 		if (i == old->n)
@@ -353,35 +385,47 @@ static int run_phase(enum sync_phase ph, const struct xg_policy_set *old,
 			c = key_cmp(&old->v[i].key, &want->v[j].key);
 
 		if (c < 0) { /* only in the map: delete */
-			int is_allow = old->v[i].val.action == XG_ACT_ALLOW;
-
-			if ((ph == PH_DELETE_ALLOW && is_allow) ||
-			    (ph == PH_DELETE_DENY && !is_allow)) {
-				err = xg_ms_remove(ms, XG_M_POLICY, &old->v[i].key);
-				if (err && err != -ENOENT)
-					return err;
-				st->deleted++;
-			}
+			err = ops_add(ops, i, old->v[i].val.action == XG_ACT_ALLOW ?
+						      PH_DELETE_ALLOW : PH_DELETE_DENY);
 			i++;
 			continue;
 		}
 		/* only wanted, or in both: write when new or changed */
 		if (c > 0 || memcmp(&old->v[i].val, &want->v[j].val,
-				    sizeof(want->v[j].val))) {
-			int is_allow = want->v[j].val.action == XG_ACT_ALLOW;
-
-			if ((ph == PH_WRITE_ALLOW && is_allow) ||
-			    (ph == PH_WRITE_DENY && !is_allow)) {
-				err = xg_ms_update(ms, XG_M_POLICY, &want->v[j].key,
-						   &want->v[j].val, 0);
-				if (err)
-					return err;
-				st->written++;
-			}
-		}
+				    sizeof(want->v[j].val)))
+			err = ops_add(ops, j, want->v[j].val.action == XG_ACT_ALLOW ?
+						      PH_WRITE_ALLOW : PH_WRITE_DENY);
 		if (c == 0)
 			i++;
 		j++;
+	}
+	return err;
+}
+
+static int run_phase(enum sync_phase ph, const struct sync_ops *ops,
+		     const struct xg_policy_set *old,
+		     const struct xg_policy_set *want, struct xg_mapset *ms,
+		     struct xg_sync_stats *st)
+{
+	int err;
+
+	for (size_t k = 0; k < ops->n; k++) {
+		const struct sync_op *op = &ops->v[k];
+
+		if (op->phase != ph)
+			continue;
+		if (ph == PH_DELETE_ALLOW || ph == PH_DELETE_DENY) {
+			err = xg_ms_remove(ms, XG_M_POLICY, &old->v[op->idx].key);
+			if (err && err != -ENOENT)
+				return err;
+			st->deleted++;
+		} else {
+			err = xg_ms_update(ms, XG_M_POLICY, &want->v[op->idx].key,
+					   &want->v[op->idx].val, 0);
+			if (err)
+				return err;
+			st->written++;
+		}
 	}
 	return 0;
 }
@@ -392,16 +436,25 @@ int xg_policy_sync_apply(struct xg_policy_sync *s, struct xg_mapset *ms,
 {
 	struct xg_sync_stats local = {};
 	struct xg_policy_set copy = {};
+	struct sync_ops ops = {};
 	int err;
 
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
-	for (int ph = 0; ph < PH__MAX; ph++) {
-		err = run_phase(ph, &s->shadow, desired, ms, st);
-		if (err)
-			goto resync;
+	err = diff_sets(&s->shadow, desired, &ops);
+	if (err) {
+		free(ops.v);
+		return err; /* nothing written: the map is as it was */
 	}
+	for (int ph = 0; ph < PH__MAX; ph++) {
+		err = run_phase(ph, &ops, &s->shadow, desired, ms, st);
+		if (err)
+			break;
+	}
+	free(ops.v);
+	if (err)
+		goto resync;
 	/* The map now holds `desired`: make it the shadow. */
 	copy.v = malloc((desired->n ? desired->n : 1) * sizeof(*copy.v));
 	if (!copy.v) {

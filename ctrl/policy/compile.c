@@ -2,12 +2,14 @@
 /* The policy compiler; semantics in compile.h. */
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <arpa/inet.h>
 
 #include "compile.h"
+#include "hashtab.h"
 #include "labels.h"
 
 /* Grows *v (of *cap elements of size sz) to hold n + 1. */
@@ -35,23 +37,51 @@ static int grow(void **v, size_t *cap, size_t n, size_t sz)
 		_e;                                                            \
 	})
 
+/*
+ * At 10,000 policies over 100,000 endpoints nothing here may compare
+ * each with each: every "is it there already" is a hash lookup
+ * (hashtab.h), and every "which of them" walks an index built once per
+ * compile.  The indexes narrow, the original tests decide: selectors are
+ * still matched by xg_selector_matches, CIDR containment by pfx_within,
+ * and every list is produced in the order the plain loops produced it,
+ * so the compiled state is the same, entry for entry.
+ */
+
 /* An endpoint as the compiler sees it. */
 struct ep {
 	const struct xg_endpoint_doc *doc;
 	const char *file;
-	struct xg_label_set ls;
 	__u32 id;
+	__u32 next; /* 1 + the next endpoint with this identity; 0: last */
 };
 
 /* An identity that endpoints share, and the labels selectors see. */
 struct epid {
 	__u32 id;
-	const struct xg_label_set *ls; /* of its first endpoint */
+	struct xg_label_set ls; /* of its first endpoint */
+	__u32 first, last; /* 1 + its first and last endpoint */
+	__u32 key; /* its label key, in cc.lkeys */
 };
 
 struct cidr_id {
 	struct xg_prefix pfx;
 	__u32 id;
+};
+
+/* The identities whose labels hold one (name, value), any source; keyed
+ * by a hash of the pair, so a collision only widens a list that
+ * xg_selector_matches then narrows. */
+struct lpost {
+	__u32 start, n; /* in cc.post_ids, ascending identity index */
+	__u32 last; /* 1 + the identity index added last (build only) */
+};
+
+/* Label key -> identity, so that the identity callback is asked once
+ * per label set rather than once per endpoint. */
+struct lkey {
+	char *key;
+	__u32 id;
+	__u32 next; /* 1 + the next key with the same hash */
 };
 
 struct cc {
@@ -61,26 +91,65 @@ struct cc {
 	size_t n_eps, cap_eps;
 	struct epid *ids;
 	size_t n_ids, cap_ids;
+	struct xg_u64map id_idx; /* identity -> index in ids */
+	struct xg_bmap addrs; /* endpoint address -> endpoint index */
+	size_t n_addrs; /* endpoint addresses */
+	struct lkey *lkeys;
+	size_t n_lkeys, cap_lkeys;
+	struct xg_u64map lkey_idx; /* key hash -> 1 + first lkey */
+	struct lpost *posts;
+	__u32 *post_ids;
+	struct xg_u64map post_idx; /* (name, value) hash -> index in posts */
 	struct cidr_id *cidrs;
 	size_t n_cidrs, cap_cidrs;
+	__u32 *cidr_by_addr; /* indices in cidrs, by (family, addr, len) */
+	__u32 *scratch; /* n_cidrs */
+	struct xg_u64map enf_set; /* (subject, dir) in out->enf */
 	struct xg_compiled *out;
 	size_t cap_rules, cap_enf, cap_origins, cap_l7, cap_ipc, cap_idents,
 		cap_svcs;
 	struct xg_err *err;
 };
 
-/* A list of u32 (peer identities, ...). */
+/* A list of u32 (peer identities, ...) without repeats, in the order
+ * they came. */
 struct idv {
 	__u32 *v;
 	size_t n, cap;
+	struct xg_u64map seen; /* once it is long */
 };
+
+#define IDV_LINEAR 16 /* below this, a scan is cheaper than a table */
 
 static int idv_add(struct idv *s, __u32 id)
 {
-	for (size_t i = 0; i < s->n; i++)
-		if (s->v[i] == id)
-			return 0;
-	return PUSH(s->v, s->n, s->cap, id);
+	bool added;
+
+	if (!s->seen.cap && s->n < IDV_LINEAR) {
+		for (size_t i = 0; i < s->n; i++)
+			if (s->v[i] == id)
+				return 0;
+		return PUSH(s->v, s->n, s->cap, id);
+	}
+	if (!s->seen.cap)
+		for (size_t i = 0; i < s->n; i++)
+			if (!xg_u64map_put(&s->seen, s->v[i], &added))
+				return -ENOMEM;
+	if (!xg_u64map_put(&s->seen, id, &added))
+		return -ENOMEM;
+	return added ? PUSH(s->v, s->n, s->cap, id) : 0;
+}
+
+static void idv_free(struct idv *s)
+{
+	free(s->v);
+	xg_u64map_free(&s->seen);
+	memset(s, 0, sizeof(*s));
+}
+
+static __u64 subj_dir(__u32 subject, __u8 dir)
+{
+	return (__u64)subject << 8 | dir;
 }
 
 static void doc_err(struct cc *c, const char *file, struct xg_doc_loc loc,
@@ -102,11 +171,141 @@ static bool same_addr(const struct xg_prefix *a, const struct xg_prefix *b)
 	       !memcmp(a->addr, b->addr, 16);
 }
 
-static int collect_endpoints(struct cc *c, xg_identity_fn id_fn, void *id_arg)
+/* The identity of a label key: from the keys seen in this compile, else
+ * from the callback. */
+static int key_identity(struct cc *c, const char *key, size_t len,
+			xg_identity_fn id_fn, void *id_arg, __u32 *id,
+			__u32 *at)
 {
-	char key[4096];
+	__u64 h = xg_hash_bytes(key, len);
+	struct lkey k = {};
+	__u32 *head;
+	bool added;
 	int ret;
 
+	if (h == XG_U64MAP_EMPTY)
+		h = 0;
+	head = xg_u64map_put(&c->lkey_idx, h, &added);
+	if (!head)
+		return -ENOMEM;
+	for (__u32 i = added ? 0 : *head; i; i = c->lkeys[i - 1].next)
+		if (!strcmp(c->lkeys[i - 1].key, key)) {
+			*id = c->lkeys[i - 1].id;
+			*at = i - 1;
+			return 0;
+		}
+	ret = id_fn(id_arg, key, id, c->err);
+	if (ret) {
+		if (added) /* no key behind it: take the slot back */
+			*head = 0;
+		return ret;
+	}
+	k.key = strdup(key);
+	k.id = *id;
+	k.next = added ? 0 : *head;
+	if (!k.key || PUSH(c->lkeys, c->n_lkeys, c->cap_lkeys, k)) {
+		free(k.key);
+		return -ENOMEM;
+	}
+	*head = (__u32)c->n_lkeys;
+	*at = (__u32)c->n_lkeys - 1;
+	return 0;
+}
+
+/* The first endpoint with an identity makes it: its label set is what
+ * selectors see. */
+static int add_identity(struct cc *c, size_t e, __u32 key)
+{
+	struct epid x = { .id = c->eps[e].id, .first = (__u32)e + 1,
+			  .last = (__u32)e + 1, .key = key };
+	__u32 *slot;
+	bool added;
+	int ret;
+
+	slot = xg_u64map_put(&c->id_idx, x.id, &added);
+	if (!slot)
+		return -ENOMEM;
+	if (!added) {
+		struct epid *d = &c->ids[*slot];
+
+		c->eps[d->last - 1].next = (__u32)e + 1;
+		d->last = (__u32)e + 1;
+		return 0;
+	}
+	ret = xg_label_set_of_endpoint(c->eps[e].doc, &x.ls);
+	if (ret)
+		return ret;
+	*slot = (__u32)c->n_ids;
+	ret = PUSH(c->ids, c->n_ids, c->cap_ids, x);
+	if (ret)
+		xg_label_set_free(&x.ls);
+	return ret;
+}
+
+/* An address given twice: the error names the earliest endpoint that
+ * had it, and this endpoint's first address that it had. */
+static int check_addrs(struct cc *c, const struct xg_endpoint_doc *d,
+		       const char *file, size_t self)
+{
+	size_t best = SIZE_MAX, best_a = 0;
+	char t[64];
+	bool added;
+
+	for (size_t a = 0; a < d->n_addrs; a++) {
+		__u32 *o = xg_bmap_put(&c->addrs, &d->addrs[a].addr, &added);
+
+		if (!o)
+			return -ENOMEM;
+		if (added)
+			*o = (__u32)self;
+		else if (*o < best) {
+			best = *o;
+			best_a = a;
+		}
+	}
+	if (best == SIZE_MAX)
+		return 0;
+	/* the compile fails here: what went into the table does not matter */
+	xg_prefix_str(&d->addrs[best_a].addr, t, sizeof(t));
+	doc_err(c, file, d->addrs[best_a].loc, "spec.addresses",
+		"address %s is already another endpoint's", t);
+	return -EINVAL;
+}
+
+/* Sizes known up front, so the big arrays are allocated once: copying
+ * them as they double costs more than filling them. */
+static int reserve(void **v, size_t *cap, size_t n, size_t sz)
+{
+	void *nv;
+
+	if (n <= *cap)
+		return 0;
+	nv = realloc(*v, n * sz);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = n;
+	return 0;
+}
+
+static int collect_endpoints(struct cc *c, xg_identity_fn id_fn, void *id_arg)
+{
+	size_t n_eps = 0, n_addrs = 0;
+	char key[4096];
+	int ret, len;
+	__u32 at;
+
+	for (size_t s = 0; s < c->n_src; s++)
+		for (size_t i = 0; i < c->src[s].set->n_endpoints; i++) {
+			n_eps++;
+			n_addrs += c->src[s].set->endpoints[i].n_addrs;
+		}
+	ret = reserve((void **)&c->eps, &c->cap_eps, n_eps, sizeof(*c->eps));
+	if (!ret && n_addrs)
+		ret = xg_bmap_grow(&c->addrs, n_addrs);
+	if (ret)
+		return ret;
+	c->n_addrs = n_addrs;
 	for (size_t s = 0; s < c->n_src; s++) {
 		const struct xg_doc_set *set = c->src[s].set;
 
@@ -114,56 +313,146 @@ static int collect_endpoints(struct cc *c, xg_identity_fn id_fn, void *id_arg)
 			const struct xg_endpoint_doc *d = &set->endpoints[i];
 			struct ep e = { .doc = d, .file = c->src[s].name };
 
-			for (size_t j = 0; j < c->n_eps; j++)
-				for (size_t a = 0; a < d->n_addrs; a++)
-					for (size_t b = 0; b < c->eps[j].doc->n_addrs; b++) {
-						char t[64];
-
-						if (!same_addr(&d->addrs[a].addr,
-							       &c->eps[j].doc->addrs[b].addr))
-							continue;
-						xg_prefix_str(&d->addrs[a].addr, t, sizeof(t));
-						doc_err(c, e.file, d->addrs[a].loc,
-							"spec.addresses",
-							"address %s is already another endpoint's",
-							t);
-						return -EINVAL;
-					}
-			ret = xg_label_set_of_endpoint(d, &e.ls);
+			ret = check_addrs(c, d, e.file, c->n_eps);
 			if (ret)
 				return ret;
-			if (xg_label_set_key(&e.ls, key, sizeof(key)) < 0) {
-				xg_label_set_free(&e.ls);
+			len = xg_label_key_of_endpoint(d, key, sizeof(key));
+			if (len == -ENOMEM)
+				return len;
+			if (len < 0) {
 				doc_err(c, e.file, d->loc, "metadata.labels",
 					"labels too long (%s)", "over 4 KiB");
 				return -EINVAL;
 			}
-			ret = id_fn(id_arg, key, &e.id, c->err);
-			if (!ret)
-				ret = PUSH(c->eps, c->n_eps, c->cap_eps, e);
-			if (ret) {
-				xg_label_set_free(&e.ls);
+			ret = key_identity(c, key, (size_t)len, id_fn, id_arg,
+					   &e.id, &at);
+			ret = ret ?: PUSH(c->eps, c->n_eps, c->cap_eps, e);
+			ret = ret ?: add_identity(c, c->n_eps - 1, at);
+			if (ret)
 				return ret;
-			}
 		}
 	}
-	for (size_t i = 0; i < c->n_eps; i++) {
-		struct epid x = { .id = c->eps[i].id, .ls = &c->eps[i].ls };
-		struct xg_ident in = { .id = x.id };
-		bool seen = false;
-
-		for (size_t j = 0; j < c->n_ids && !seen; j++)
-			seen = c->ids[j].id == x.id;
-		if (seen)
-			continue;
-		xg_label_set_key(x.ls, in.labels, sizeof(in.labels));
-		ret = PUSH(c->ids, c->n_ids, c->cap_ids, x);
-		if (!ret)
-			ret = PUSH(c->out->idents, c->out->n_idents, c->cap_idents, in);
-		if (ret)
-			return ret;
-	}
 	return 0;
+}
+
+/* Hash of a (label name, value) pair, as the postings are keyed. */
+static __u64 nv_hash(const char *name, const char *value)
+{
+	__u64 h = xg_hash_mix(xg_hash_bytes(name, strlen(name)) * 31 +
+			      xg_hash_bytes(value, strlen(value)));
+
+	return h == XG_U64MAP_EMPTY ? 0 : h;
+}
+
+/* Which identities hold which (name, value): counted, then filled, in
+ * identity order. */
+static int build_postings(struct cc *c)
+{
+	size_t n_posts = 0, cap_posts = 0, total = 0;
+	struct lpost *p;
+	__u32 *slot;
+	bool added;
+
+	for (size_t j = 0; j < c->n_ids; j++)
+		for (size_t l = 0; l < c->ids[j].ls.n; l++) {
+			const struct xg_label *lb = &c->ids[j].ls.v[l];
+
+			slot = xg_u64map_put(&c->post_idx, nv_hash(lb->name, lb->value),
+					     &added);
+			if (!slot)
+				return -ENOMEM;
+			if (added) {
+				struct lpost z = {};
+
+				*slot = (__u32)n_posts;
+				if (PUSH(c->posts, n_posts, cap_posts, z))
+					return -ENOMEM;
+			}
+			p = &c->posts[*slot];
+			if (p->last == j + 1)
+				continue; /* twice in one label set */
+			p->last = (__u32)j + 1;
+			p->n++;
+			total++;
+		}
+	c->post_ids = malloc((total ? total : 1) * sizeof(*c->post_ids));
+	if (!c->post_ids)
+		return -ENOMEM;
+	total = 0;
+	for (size_t i = 0; i < n_posts; i++) {
+		c->posts[i].start = (__u32)total;
+		total += c->posts[i].n;
+		c->posts[i].n = 0;
+		c->posts[i].last = 0;
+	}
+	for (size_t j = 0; j < c->n_ids; j++)
+		for (size_t l = 0; l < c->ids[j].ls.n; l++) {
+			const struct xg_label *lb = &c->ids[j].ls.v[l];
+
+			/* every pair is there: the first walk put it */
+			p = &c->posts[*xg_u64map_get(&c->post_idx,
+						     nv_hash(lb->name, lb->value))];
+			if (p->last == j + 1)
+				continue;
+			p->last = (__u32)j + 1;
+			c->post_ids[p->start + p->n++] = (__u32)j;
+		}
+	return 0;
+}
+
+/* The identities (indices in c->ids, ascending) a selector may select:
+ * the shortest posting among its matchLabels and its namespace.  NULL
+ * when nothing narrows it: every identity, *n of them. */
+static const __u32 *candidates(const struct cc *c,
+			       const struct xg_doc_selector *sel,
+			       const char *ns_restrict, size_t *n)
+{
+	static const __u32 none[1];
+	const struct lpost *best = NULL;
+	const __u32 *slot;
+
+	*n = c->n_ids;
+	for (size_t i = 0; i <= sel->n_labels; i++) {
+		const char *name, *value;
+
+		if (i == sel->n_labels) {
+			if (!ns_restrict || xg_selector_names_namespace(sel))
+				break;
+			name = XG_NS_LABEL;
+			value = ns_restrict;
+		} else {
+			name = sel->labels[i].k.name;
+			value = sel->labels[i].value;
+		}
+		slot = xg_u64map_get(&c->post_idx, nv_hash(name, value));
+		if (!slot) { /* no identity holds it */
+			*n = 0;
+			return none;
+		}
+		if (!best || c->posts[*slot].n < best->n)
+			best = &c->posts[*slot];
+	}
+	if (!best)
+		return NULL;
+	*n = best->n;
+	return c->post_ids + best->start;
+}
+
+/* Every identity the selector selects, in identity order. */
+static int select_ids(struct cc *c, const struct xg_doc_selector *sel,
+		      const char *ns_restrict, struct idv *out)
+{
+	size_t n;
+	const __u32 *cand = candidates(c, sel, ns_restrict, &n);
+	int ret = 0;
+
+	for (size_t k = 0; k < n && !ret; k++) {
+		const struct epid *x = &c->ids[cand ? cand[k] : k];
+
+		if (xg_selector_matches(sel, &x->ls, ns_restrict))
+			ret = idv_add(out, x->id);
+	}
+	return ret;
 }
 
 /* -------------------------------------------------------------- CIDRs -- */
@@ -191,14 +480,29 @@ static bool pfx_within(const struct xg_prefix *p, const struct xg_prefix *c)
 	return !rest || ((p->addr[full] ^ c->addr[full]) & (0xff << (8 - rest))) == 0;
 }
 
+/* Repeats go in too: sorting brings them together, and they go then. */
 static int add_cidr(struct cc *c, const struct xg_prefix *p)
 {
 	struct cidr_id x = { .pfx = *p };
 
-	for (size_t i = 0; i < c->n_cidrs; i++)
-		if (same_addr(&c->cidrs[i].pfx, p))
-			return 0;
 	return PUSH(c->cidrs, c->n_cidrs, c->cap_cidrs, x);
+}
+
+/* By address first: the prefixes inside one are then a run. */
+static int addr_cmp(const struct xg_prefix *x, const struct xg_prefix *y)
+{
+	int d = memcmp(x->addr, y->addr, 16);
+
+	if (x->family != y->family)
+		return x->family - y->family;
+	return d ? d : x->len - y->len;
+}
+
+static int by_addr_cmp(const void *a, const void *b, void *arg)
+{
+	const struct cidr_id *v = arg;
+
+	return addr_cmp(&v[*(const __u32 *)a].pfx, &v[*(const __u32 *)b].pfx);
 }
 
 static int peer_cidrs_each(struct cc *c, const struct xg_doc_peer_rule *pr)
@@ -244,25 +548,66 @@ static int collect_cidrs(struct cc *c)
 	}
 	if (ret)
 		return ret;
-	if (c->n_cidrs)
+	if (c->n_cidrs) {
+		size_t w = 1;
+
 		qsort(c->cidrs, c->n_cidrs, sizeof(*c->cidrs), pfx_cmp);
+		for (size_t i = 1; i < c->n_cidrs; i++)
+			if (!same_addr(&c->cidrs[i].pfx, &c->cidrs[w - 1].pfx))
+				c->cidrs[w++] = c->cidrs[i];
+		c->n_cidrs = w;
+	}
+	c->cidr_by_addr = malloc((c->n_cidrs + 1) * sizeof(*c->cidr_by_addr));
+	c->scratch = malloc((c->n_cidrs + 1) * sizeof(*c->scratch));
+	if (!c->cidr_by_addr || !c->scratch)
+		return -ENOMEM;
+	for (size_t i = 0; i < c->n_cidrs; i++)
+		c->cidr_by_addr[i] = (__u32)i;
+	if (c->n_cidrs)
+		qsort_r(c->cidr_by_addr, c->n_cidrs, sizeof(*c->cidr_by_addr),
+			by_addr_cmp, c->cidrs);
+	for (size_t i = 0; i < c->n_cidrs; i++)
+		c->cidrs[i].id = XG_ID_CIDR_BASE + (__u32)i + 1;
+	return 0;
+}
+
+/* The identities in use: the endpoints' in the order they first
+ * appear, then the CIDRs'. */
+static int fill_idents(struct cc *c)
+{
+	struct xg_compiled *o = c->out;
+	int ret;
+
+	ret = reserve((void **)&o->idents, &c->cap_idents, c->n_ids + c->n_cidrs,
+		      sizeof(*o->idents));
+	if (ret)
+		return ret;
+	for (size_t j = 0; j < c->n_ids; j++) {
+		struct xg_ident *in = &o->idents[o->n_idents++];
+		const char *key = c->lkeys[c->ids[j].key].key;
+		/* xg_label_set_key's text, cut where it cuts it for this size */
+		size_t klen = strnlen(key, sizeof(in->labels) - 1);
+
+		in->id = c->ids[j].id;
+		memcpy(in->labels, key, klen);
+		memset(in->labels + klen, 0, sizeof(in->labels) - klen);
+	}
 	for (size_t i = 0; i < c->n_cidrs; i++) {
-		struct xg_ident in = { .id = XG_ID_CIDR_BASE + (__u32)i + 1 };
+		struct xg_ident *in = &o->idents[o->n_idents++];
 		char t[64];
 
-		c->cidrs[i].id = in.id;
+		memset(in, 0, sizeof(*in));
+		in->id = c->cidrs[i].id;
 		xg_prefix_str(&c->cidrs[i].pfx, t, sizeof(t));
-		snprintf(in.labels, sizeof(in.labels), "cidr:%s", t);
-		ret = PUSH(c->out->idents, c->out->n_idents, c->cap_idents, in);
-		if (ret)
-			return ret;
+		snprintf(in->labels, sizeof(in->labels), "cidr:%s", t);
 	}
 	return 0;
 }
 
 static int build_ipcache(struct cc *c)
 {
-	int ret = 0;
+	int ret = reserve((void **)&c->out->ipc, &c->cap_ipc,
+			  c->n_addrs + c->n_cidrs, sizeof(*c->out->ipc));
 
 	for (size_t i = 0; i < c->n_eps && !ret; i++)
 		for (size_t a = 0; a < c->eps[i].doc->n_addrs && !ret; a++) {
@@ -274,12 +619,9 @@ static int build_ipcache(struct cc *c)
 	for (size_t i = 0; i < c->n_cidrs && !ret; i++) {
 		struct xg_ipc_entry e = { .pfx = c->cidrs[i].pfx,
 					  .id = c->cidrs[i].id };
-		bool taken = false;
 
 		/* an endpoint's own host prefix stays the endpoint's */
-		for (size_t j = 0; j < c->out->n_ipc && !taken; j++)
-			taken = same_addr(&c->out->ipc[j].pfx, &e.pfx);
-		if (!taken)
+		if (!xg_bmap_get(&c->addrs, &e.pfx))
 			ret = PUSH(c->out->ipc, c->out->n_ipc, c->cap_ipc, e);
 	}
 	return ret;
@@ -329,19 +671,52 @@ static int add_entity(struct cc *c, enum xg_doc_entity ent, struct idv *peers)
 	return 0;
 }
 
+static int u32_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The CIDR identities inside `in` and in none of its excepts, in
+ * c->cidrs order: the run of c->cidr_by_addr that shares in's bits. */
 static int add_cidr_peers(struct cc *c, const struct xg_prefix *in,
 			  const struct xg_doc_cidr *except, size_t n_except,
 			  struct idv *peers)
 {
+	size_t lo = 0, hi = c->n_cidrs, n = 0;
+	struct xg_prefix first = *in;
 	int ret = 0;
 
-	for (size_t i = 0; i < c->n_cidrs && !ret; i++) {
-		bool out = !pfx_within(&c->cidrs[i].pfx, in);
+	first.len = 0; /* sorts before every prefix at in's address */
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (addr_cmp(&c->cidrs[c->cidr_by_addr[mid]].pfx, &first) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	for (size_t k = lo; k < c->n_cidrs; k++) {
+		const struct xg_prefix *p = &c->cidrs[c->cidr_by_addr[k]].pfx;
+		struct xg_prefix cut = *p;
+
+		cut.len = in->len;
+		if (!pfx_within(&cut, in))
+			break; /* past the run */
+		if (pfx_within(p, in))
+			c->scratch[n++] = c->cidr_by_addr[k];
+	}
+	if (n > 1)
+		qsort(c->scratch, n, sizeof(*c->scratch), u32_cmp);
+	for (size_t k = 0; k < n && !ret; k++) {
+		const struct cidr_id *x = &c->cidrs[c->scratch[k]];
+		bool out = false;
 
 		for (size_t e = 0; e < n_except && !out; e++)
-			out = pfx_within(&c->cidrs[i].pfx, &except[e].pfx);
+			out = pfx_within(&x->pfx, &except[e].pfx);
 		if (!out)
-			ret = idv_add(peers, c->cidrs[i].id);
+			ret = idv_add(peers, x->id);
 	}
 	return ret;
 }
@@ -357,10 +732,7 @@ static int item_peers(struct cc *c, const struct xg_doc_peer_rule *pr,
 	    !pr->n_entities)
 		return idv_add(peers, 0);
 	for (size_t i = 0; i < pr->n_endpoints && !ret; i++)
-		for (size_t j = 0; j < c->n_ids && !ret; j++)
-			if (xg_selector_matches(&pr->endpoints[i], c->ids[j].ls,
-						ns_restrict))
-				ret = idv_add(peers, c->ids[j].id);
+		ret = select_ids(c, &pr->endpoints[i], ns_restrict, peers);
 	for (size_t i = 0; i < pr->n_cidrs && !ret; i++)
 		ret = add_cidr_peers(c, &pr->cidrs[i].pfx, NULL, 0, peers);
 	for (size_t i = 0; i < pr->n_cidr_sets && !ret; i++)
@@ -374,6 +746,7 @@ static int item_peers(struct cc *c, const struct xg_doc_peer_rule *pr,
 			if (!peers->v[i]) { /* any peer covers the rest */
 				peers->v[0] = 0;
 				peers->n = 1;
+				xg_u64map_free(&peers->seen); /* done adding */
 				break;
 			}
 	return ret;
@@ -403,13 +776,16 @@ static int l4_add(struct l4v *s, __u8 proto, __u16 lo, __u16 hi, __u32 l7)
 static int resolve_named(struct cc *c, const struct xg_doc_port *p, __u32 id,
 			 __u32 l7, struct l4v *out)
 {
+	const __u32 *x = id ? xg_u64map_get(&c->id_idx, id) : NULL;
 	int ret = 0;
 
-	for (size_t i = 0; i < c->n_eps && !ret; i++) {
+	if (id && !x)
+		return 0; /* no endpoint has it (a CIDR, an entity) */
+	/* id 0: every endpoint, in order; else its own, in order */
+	for (size_t i = x ? c->ids[*x].first - 1 : 0; i < c->n_eps && !ret;
+	     i = x ? (size_t)c->eps[i].next - 1 : i + 1) {
 		const struct xg_endpoint_doc *d = c->eps[i].doc;
 
-		if (id && c->eps[i].id != id)
-			continue;
 		for (size_t j = 0; j < d->n_ports && !ret; j++) {
 			const struct xg_doc_named_port *np = &d->ports[j];
 
@@ -558,7 +934,9 @@ static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file
 				    .line = pr->loc.line };
 	struct idv peers = {};
 	struct l4v l4 = {};
-	__u32 *l7s = calloc(pr->n_to_ports + 1, sizeof(*l7s));
+	__u32 l7_few[8] = {};
+	__u32 *l7s = pr->n_to_ports < 8 ? l7_few :
+					  calloc(pr->n_to_ports + 1, sizeof(*l7s));
 	__u32 cookie;
 	int ret;
 
@@ -604,24 +982,24 @@ static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file
 			free(named.v);
 		}
 	}
-	free(peers.v);
+	idv_free(&peers);
 	free(l4.v);
-	free(l7s);
+	if (l7s != l7_few)
+		free(l7s);
 	return ret;
 }
 
 static int enforce(struct cc *c, const struct idv *subjects, __u8 dir)
 {
 	int ret = 0;
+	bool added;
 
 	for (size_t s = 0; s < subjects->n && !ret; s++) {
 		struct xg_enforce e = { .subject = subjects->v[s], .dir = dir };
-		bool seen = false;
 
-		for (size_t i = 0; i < c->out->n_enf && !seen; i++)
-			seen = c->out->enf[i].subject == e.subject &&
-			       c->out->enf[i].dir == dir;
-		if (!seen)
+		if (!xg_u64map_put(&c->enf_set, subj_dir(e.subject, dir), &added))
+			return -ENOMEM;
+		if (added)
 			ret = PUSH(c->out->enf, c->out->n_enf, c->cap_enf, e);
 	}
 	return ret;
@@ -655,9 +1033,7 @@ static int compile_rule(struct cc *c, const struct xg_cnp *cnp, const char *file
 	struct idv subjects = {};
 	int ret = 0;
 
-	for (size_t j = 0; j < c->n_ids && !ret; j++)
-		if (xg_selector_matches(&ru->subject, c->ids[j].ls, ns))
-			ret = idv_add(&subjects, c->ids[j].id);
+	ret = select_ids(c, &ru->subject, ns, &subjects);
 	if (!ret && enforced(ru->n_ingress, ru->n_ingress_deny,
 			     ru->default_deny_ingress))
 		ret = enforce(c, &subjects, XG_DIR_INGRESS);
@@ -669,7 +1045,7 @@ static int compile_rule(struct cc *c, const struct xg_cnp *cnp, const char *file
 			ret = compile_item(c, cnp, file, r, secs[k].name, (int)i,
 					   &secs[k].v[i], secs[k].dir,
 					   secs[k].action, &subjects);
-	free(subjects.v);
+	idv_free(&subjects);
 	return ret;
 }
 
@@ -679,24 +1055,27 @@ static int compile_rule(struct cc *c, const struct xg_cnp *cnp, const char *file
  * direction open except for what rules deny. */
 static int keep_open(struct cc *c)
 {
+	struct xg_u64map opened = {}; /* (subject, dir) given one here */
 	size_t n = c->out->n_rules;
 	int ret = 0;
+	bool added;
 
 	for (size_t i = 0; i < n && !ret; i++) {
 		const struct xg_rule *r = &c->out->rules[i];
 		struct l4 all = { .proto = 0, .lo = 0, .hi = 65535 };
-		bool covered = false;
+		__u64 k = subj_dir(r->subject, r->dir);
 
-		for (size_t j = 0; j < c->out->n_enf && !covered; j++)
-			covered = c->out->enf[j].subject == r->subject &&
-				  c->out->enf[j].dir == r->dir;
+		if (xg_u64map_get(&c->enf_set, k))
+			continue;
 		/* one allow-everything per subject and direction */
-		for (size_t j = n; j < c->out->n_rules && !covered; j++)
-			covered = c->out->rules[j].subject == r->subject &&
-				  c->out->rules[j].dir == r->dir;
-		if (!covered)
+		if (!xg_u64map_put(&opened, k, &added)) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (added)
 			ret = emit(c, r->subject, 0, r->dir, XG_ACT_ALLOW, &all, 0);
 	}
+	xg_u64map_free(&opened);
 	return ret;
 }
 
@@ -704,7 +1083,11 @@ static int keep_open(struct cc *c)
 
 static int compile_services(struct cc *c)
 {
+	struct xg_bmap seen; /* key -> index in out->svcs, the first */
 	int ret = 0;
+	bool added;
+
+	xg_bmap_init(&seen, sizeof(struct xg_svc_key));
 
 	for (size_t s = 0; s < c->n_src && !ret; s++) {
 		const struct xg_doc_set *set = c->src[s].set;
@@ -727,18 +1110,26 @@ static int compile_services(struct cc *c)
 					snprintf(sv.name, sizeof(sv.name), "%s/%s:%u/%s",
 						 d->ns, d->name, sp->port,
 						 sp->proto == IPPROTO_UDP ? "udp" : "tcp");
-					for (size_t k = 0; k < c->out->n_svcs; k++)
-						if (!memcmp(&c->out->svcs[k].key, &sv.key,
-							    sizeof(sv.key))) {
-							doc_err(c, c->src[s].name,
-								sp->loc, "spec.ports",
-								"this address and port are already service %s",
-								c->out->svcs[k].name);
-							return -EINVAL;
-						}
+					__u32 *k = xg_bmap_put(&seen, &sv.key, &added);
+
+					if (!k) {
+						ret = -ENOMEM;
+						break;
+					}
+					if (!added) {
+						doc_err(c, c->src[s].name,
+							sp->loc, "spec.ports",
+							"this address and port are already service %s",
+							c->out->svcs[*k].name);
+						ret = -EINVAL;
+						break;
+					}
+					*k = (__u32)c->out->n_svcs;
 					sv.b = calloc(d->n_backends + 1, sizeof(*sv.b));
-					if (!sv.b)
-						return -ENOMEM;
+					if (!sv.b) {
+						ret = -ENOMEM;
+						break;
+					}
 					/* a VIP's backends are those of its family */
 					for (size_t b = 0; b < d->n_backends; b++) {
 						const struct xg_doc_backend *db = &d->backends[b];
@@ -760,10 +1151,28 @@ static int compile_services(struct cc *c)
 				}
 		}
 	}
+	xg_bmap_free(&seen);
 	return ret;
 }
 
 /* ------------------------------------------------------------------ -- */
+
+/* One origin per item, each a few hundred bytes: allocated at once. */
+static int reserve_origins(struct cc *c)
+{
+	size_t n = 0;
+
+	for (size_t s = 0; s < c->n_src; s++)
+		for (size_t p = 0; p < c->src[s].set->n_cnps; p++)
+			for (size_t r = 0; r < c->src[s].set->cnps[p].n_rules; r++) {
+				const struct xg_doc_rule *ru = &c->src[s].set->cnps[p].rules[r];
+
+				n += ru->n_ingress + ru->n_egress + ru->n_ingress_deny +
+				     ru->n_egress_deny;
+			}
+	return reserve((void **)&c->out->origins, &c->cap_origins, n,
+		       sizeof(*c->out->origins));
+}
 
 int xg_compile(const struct xg_compile_src *src, size_t n_src,
 	       xg_identity_fn id_fn, void *id_arg, struct xg_compiled *out,
@@ -775,9 +1184,13 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 	int ret;
 
 	memset(out, 0, sizeof(*out));
+	xg_bmap_init(&c.addrs, sizeof(struct xg_prefix));
 	ret = collect_endpoints(&c, id_fn, id_arg);
+	ret = ret ?: build_postings(&c);
 	ret = ret ?: collect_cidrs(&c);
+	ret = ret ?: fill_idents(&c);
 	ret = ret ?: build_ipcache(&c);
+	ret = ret ?: reserve_origins(&c);
 	for (size_t s = 0; s < n_src && !ret; s++)
 		for (size_t p = 0; p < src[s].set->n_cnps && !ret; p++)
 			for (size_t r = 0; r < src[s].set->cnps[p].n_rules && !ret; r++)
@@ -791,11 +1204,23 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 		if (ret && !c.err->where[0])
 			snprintf(c.err->where, sizeof(c.err->where), "policies");
 	}
-	for (size_t i = 0; i < c.n_eps; i++)
-		xg_label_set_free(&c.eps[i].ls);
+	for (size_t i = 0; i < c.n_ids; i++)
+		xg_label_set_free(&c.ids[i].ls);
+	for (size_t i = 0; i < c.n_lkeys; i++)
+		free(c.lkeys[i].key);
 	free(c.eps);
 	free(c.ids);
+	free(c.lkeys);
+	free(c.posts);
+	free(c.post_ids);
 	free(c.cidrs);
+	free(c.cidr_by_addr);
+	free(c.scratch);
+	xg_u64map_free(&c.id_idx);
+	xg_u64map_free(&c.lkey_idx);
+	xg_u64map_free(&c.post_idx);
+	xg_u64map_free(&c.enf_set);
+	xg_bmap_free(&c.addrs);
 	if (ret)
 		xg_compiled_free(out);
 	return ret;

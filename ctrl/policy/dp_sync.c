@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "dp_sync.h"
+#include "hashtab.h"
 #include "ctrl/entries.h"
 #include "ctrl/log.h"
 #include "ctrl/services.h"
@@ -33,16 +34,34 @@ static bool same_pfx(const struct xg_prefix *a, const struct xg_prefix *b)
 
 /* ------------------------------------------------------------- adopt -- */
 
+/* Room for one more in *v (of *cap elements of size sz): grows by
+ * doubling, as an adopt walks hundreds of thousands of entries. */
+static int room(void **v, size_t *cap, size_t n, size_t sz)
+{
+	size_t nc;
+	void *nv;
+
+	if (n < *cap)
+		return 0;
+	nc = *cap ? *cap * 2 : 16;
+	nv = realloc(*v, nc * sz);
+	if (!nv)
+		return -ENOMEM;
+	*v = nv;
+	*cap = nc;
+	return 0;
+}
+
 static int adopt_ipc(const void *key, const void *val, void *arg)
 {
 	const struct xg_ipcache_key *k = key;
 	const struct xg_ipcache_val *v = val;
 	struct xg_dp_sync *s = arg;
-	struct xg_ipc_entry *n = realloc(s->ipc, (s->n_ipc + 1) * sizeof(*n));
+	struct xg_ipc_entry *n;
 
-	if (!n)
+	if (room((void **)&s->ipc, &s->cap_ipc, s->n_ipc, sizeof(*n)))
 		return -ENOMEM;
-	s->ipc = n;
+	n = s->ipc;
 	memset(&n[s->n_ipc], 0, sizeof(*n));
 	n[s->n_ipc].pfx.family = k->family;
 	n[s->n_ipc].pfx.len = (__u8)(k->prefixlen - XG_IPCACHE_PREFIX_BASE);
@@ -56,11 +75,11 @@ static int adopt_svc(const void *key, const void *val, void *arg)
 {
 	const struct xg_svc_val *v = val;
 	struct xg_dp_sync *s = arg;
-	struct xg_dp_svc *n = realloc(s->svcs, (s->n_svcs + 1) * sizeof(*n));
+	struct xg_dp_svc *n;
 
-	if (!n)
+	if (room((void **)&s->svcs, &s->cap_svcs, s->n_svcs, sizeof(*n)))
 		return -ENOMEM;
-	s->svcs = n;
+	n = s->svcs;
 	memset(&n[s->n_svcs], 0, sizeof(*n));
 	memcpy(&n[s->n_svcs].key, key, sizeof(n->key));
 	n[s->n_svcs].svc_id = v->svc_id;
@@ -73,11 +92,11 @@ static int adopt_svc(const void *key, const void *val, void *arg)
 static int adopt_be(const void *key, const void *val, void *arg)
 {
 	struct xg_dp_sync *s = arg;
-	struct xg_dp_be *n = realloc(s->bes, (s->n_bes + 1) * sizeof(*n));
+	struct xg_dp_be *n;
 
-	if (!n)
+	if (room((void **)&s->bes, &s->cap_bes, s->n_bes, sizeof(*n)))
 		return -ENOMEM;
-	s->bes = n;
+	n = s->bes;
 	memcpy(&n[s->n_bes].id, key, sizeof(__u32));
 	memcpy(&n[s->n_bes].be, val, sizeof(struct xg_backend));
 	s->n_bes++;
@@ -103,50 +122,110 @@ int xg_dp_sync_adopt(struct xg_dp_sync *s, struct xg_mapset *ms)
 
 /* ---------------------------------------------------------- services -- */
 
-static __u32 be_id_of(struct xg_dp_sync *s, const struct xg_backend_spec *b,
-		      int *err)
-{
-	__u32 id = 1;
-	struct xg_dp_be *n;
+/* What one sync_services looks things up in, built when it starts:
+ * thousands of services and backends must not be compared each with
+ * each.  Within one sync ids are only taken (freed ones go at its end),
+ * so the lowest free id only moves up and a cursor finds it. */
+struct svc_index {
+	struct xg_bmap be_by_addr; /* (family, port, addr) -> index in bes */
+	struct xg_u64map be_ids; /* backend ids taken */
+	struct xg_bmap svc_by_key; /* key -> index in svcs */
+	struct xg_u64map svc_ids; /* service ids taken */
+	__u32 be_next, svc_next; /* no free id below these */
+};
 
-	for (size_t i = 0; i < s->n_bes; i++)
-		if (s->bes[i].be.family == b->family &&
-		    s->bes[i].be.port == b->port &&
-		    !memcmp(s->bes[i].be.addr, b->addr, 16))
-			return s->bes[i].id;
-	/* the lowest free id: ids stay small and reusable */
-	for (bool taken = true; taken; id++) {
-		taken = false;
-		for (size_t i = 0; i < s->n_bes && !taken; i++)
-			taken = s->bes[i].id == id;
-		if (!taken)
-			break;
+/* A backend's (address, port) as an index key. */
+struct be_key {
+	__u8 family;
+	__u8 pad;
+	__be16 port;
+	__u8 addr[16];
+};
+
+static struct be_key be_key_of(__u8 family, __be16 port, const __u8 *addr)
+{
+	struct be_key k = { .family = family, .port = port };
+
+	memcpy(k.addr, addr, 16);
+	return k;
+}
+
+static int index_build(struct svc_index *x, const struct xg_dp_sync *s)
+{
+	bool added, id_added;
+
+	memset(x, 0, sizeof(*x));
+	xg_bmap_init(&x->be_by_addr, sizeof(struct be_key));
+	xg_bmap_init(&x->svc_by_key, sizeof(struct xg_svc_key));
+	x->be_next = x->svc_next = 1;
+	for (size_t i = 0; i < s->n_bes; i++) {
+		struct be_key k = be_key_of(s->bes[i].be.family, s->bes[i].be.port,
+					    s->bes[i].be.addr);
+		__u32 *v = xg_bmap_put(&x->be_by_addr, &k, &added);
+
+		if (!v || !xg_u64map_put(&x->be_ids, s->bes[i].id, &id_added))
+			return -ENOMEM;
+		if (added)
+			*v = (__u32)i; /* the first, as a scan would find */
 	}
-	n = realloc(s->bes, (s->n_bes + 1) * sizeof(*n));
-	if (!n) {
+	for (size_t i = 0; i < s->n_svcs; i++) {
+		__u32 *v = xg_bmap_put(&x->svc_by_key, &s->svcs[i].key, &added);
+
+		if (!v)
+			return -ENOMEM;
+		if (added)
+			*v = (__u32)i;
+		if (!xg_u64map_put(&x->svc_ids, s->svcs[i].svc_id, &id_added))
+			return -ENOMEM;
+	}
+	return 0;
+}
+
+static void index_free(struct svc_index *x)
+{
+	xg_bmap_free(&x->be_by_addr);
+	xg_u64map_free(&x->be_ids);
+	xg_bmap_free(&x->svc_by_key);
+	xg_u64map_free(&x->svc_ids);
+}
+
+static __u32 be_id_of(struct xg_dp_sync *s, struct svc_index *x,
+		      const struct xg_backend_spec *b, int *err)
+{
+	struct be_key k = be_key_of(b->family, b->port, b->addr);
+	struct xg_dp_be *n;
+	__u32 *v, id;
+	bool added;
+
+	v = xg_bmap_get(&x->be_by_addr, &k);
+	if (v)
+		return s->bes[*v].id;
+	/* the lowest free id: ids stay small and reusable */
+	while (xg_u64map_get(&x->be_ids, x->be_next))
+		x->be_next++;
+	id = x->be_next;
+	/* room first: the index must never point past the end */
+	if (room((void **)&s->bes, &s->cap_bes, s->n_bes, sizeof(*n)) ||
+	    !xg_u64map_put(&x->be_ids, id, &added) ||
+	    !(v = xg_bmap_put(&x->be_by_addr, &k, &added))) {
 		*err = -ENOMEM;
 		return 0;
 	}
-	s->bes = n;
+	n = s->bes;
 	memset(&n[s->n_bes], 0, sizeof(*n));
 	n[s->n_bes].id = id;
 	n[s->n_bes].be.family = b->family;
 	n[s->n_bes].be.port = b->port;
 	memcpy(n[s->n_bes].be.addr, b->addr, 16);
-	s->n_bes++;
+	*v = (__u32)s->n_bes++;
 	return id;
 }
 
-static __u32 free_svc_id(const struct xg_dp_sync *s)
+static __u32 free_svc_id(struct svc_index *x)
 {
-	for (__u32 id = 1;; id++) {
-		bool taken = false;
-
-		for (size_t i = 0; i < s->n_svcs && !taken; i++)
-			taken = s->svcs[i].svc_id == id;
-		if (!taken)
-			return id;
-	}
+	while (xg_u64map_get(&x->svc_ids, x->svc_next))
+		x->svc_next++;
+	return x->svc_next;
 }
 
 static bool same_backends(const struct xg_dp_svc *o, const struct xg_svc_backend *b,
@@ -164,27 +243,29 @@ static bool same_backends(const struct xg_dp_svc *o, const struct xg_svc_backend
 	return true;
 }
 
-static int put_service(struct xg_dp_sync *s, struct xg_mapset *ms,
-		       const struct xg_service_spec *sp, size_t *written)
+static int put_service(struct xg_dp_sync *s, struct svc_index *x,
+		       struct xg_mapset *ms, const struct xg_service_spec *sp,
+		       size_t *written)
 {
 	struct xg_svc_backend *b = calloc(sp->n + 1, sizeof(*b));
 	struct xg_dp_svc *o = NULL;
+	const __u32 *at;
 	__u32 digest;
 	int err = 0;
 
 	if (!b)
 		return -ENOMEM;
 	for (size_t i = 0; i < sp->n && !err; i++) {
-		b[i].id = be_id_of(s, &sp->b[i], &err);
+		b[i].id = be_id_of(s, x, &sp->b[i], &err);
 		b[i].weight = sp->b[i].weight;
 		b[i].be.family = sp->b[i].family;
 		b[i].be.state = sp->b[i].state;
 		b[i].be.port = sp->b[i].port;
 		memcpy(b[i].be.addr, sp->b[i].addr, 16);
 	}
-	for (size_t i = 0; i < s->n_svcs && !o; i++)
-		if (!memcmp(&s->svcs[i].key, &sp->key, sizeof(sp->key)))
-			o = &s->svcs[i];
+	at = xg_bmap_get(&x->svc_by_key, &sp->key);
+	if (at)
+		o = &s->svcs[*at];
 	digest = xg_service_digest(b, sp->n, sp->affinity_s,
 				   xg_service_table_size(ms));
 	if (err || (o && same_backends(o, b, sp->n, sp->affinity_s, digest))) {
@@ -197,18 +278,21 @@ static int put_service(struct xg_dp_sync *s, struct xg_mapset *ms,
 		return err;
 	}
 	if (!o) {
-		struct xg_dp_svc *n = realloc(s->svcs, (s->n_svcs + 1) * sizeof(*n));
+		__u32 *v, id = free_svc_id(x);
+		bool added;
 
-		if (!n) {
+		/* room first: the index must never point past the end */
+		if (room((void **)&s->svcs, &s->cap_svcs, s->n_svcs, sizeof(*o)) ||
+		    !xg_u64map_put(&x->svc_ids, id, &added) ||
+		    !(v = xg_bmap_put(&x->svc_by_key, &sp->key, &added))) {
 			free(b);
 			return -ENOMEM;
 		}
-		s->svcs = n;
-		o = &n[s->n_svcs];
+		o = &s->svcs[s->n_svcs];
 		memset(o, 0, sizeof(*o));
 		o->key = sp->key;
-		o->svc_id = free_svc_id(s);
-		s->n_svcs++;
+		o->svc_id = id;
+		*v = (__u32)s->n_svcs++;
 	}
 	err = xg_service_put(ms, &sp->key, o->svc_id, b, sp->n, sp->affinity_s);
 	if (err) {
@@ -227,38 +311,29 @@ static int put_service(struct xg_dp_sync *s, struct xg_mapset *ms,
 	return 0;
 }
 
-static bool svc_wanted(const struct xg_compiled *c, const struct xg_svc_key *k)
-{
-	for (size_t i = 0; i < c->n_svcs; i++)
-		if (!memcmp(&c->svcs[i].key, k, sizeof(*k)))
-			return true;
-	return false;
-}
-
-static bool be_used(const struct xg_dp_sync *s, __u32 id)
-{
-	for (size_t i = 0; i < s->n_svcs; i++) {
-		if (!s->svcs[i].b)
-			return true; /* unknown backends: keep everything */
-		for (size_t j = 0; j < s->svcs[i].n; j++)
-			if (s->svcs[i].b[j].id == id)
-				return true;
-	}
-	return false;
-}
-
 static int sync_services(struct xg_dp_sync *s, struct xg_mapset *ms,
 			 const struct xg_compiled *c, struct xg_dp_sync_stats *st)
 {
+	struct xg_bmap wanted; /* the compiled services' keys */
+	struct xg_u64map used = {}; /* backend ids some service uses */
+	struct svc_index x;
+	bool keep_all = false, added;
 	int err = 0, first = 0;
 
+	xg_bmap_init(&wanted, sizeof(struct xg_svc_key));
+	err = index_build(&x, s);
+	for (size_t i = 0; i < c->n_svcs && !err; i++)
+		if (!xg_bmap_put(&wanted, &c->svcs[i].key, &added))
+			err = -ENOMEM;
+	if (err)
+		goto out;
 	for (size_t i = 0; i < c->n_svcs; i++) {
-		err = put_service(s, ms, &c->svcs[i], &st->svc_written);
+		err = put_service(s, &x, ms, &c->svcs[i], &st->svc_written);
 		if (err && !first)
 			first = err; /* the others still go in */
 	}
 	for (size_t i = 0; i < s->n_svcs;) {
-		if (svc_wanted(c, &s->svcs[i].key)) {
+		if (xg_bmap_get(&wanted, &s->svcs[i].key)) {
 			i++;
 			continue;
 		}
@@ -272,8 +347,14 @@ static int sync_services(struct xg_dp_sync *s, struct xg_mapset *ms,
 		s->svcs[i] = s->svcs[--s->n_svcs];
 		st->svc_deleted++;
 	}
-	for (size_t i = 0; i < s->n_bes;) {
-		if (be_used(s, s->bes[i].id)) {
+	for (size_t i = 0; i < s->n_svcs && !keep_all; i++) {
+		keep_all = !s->svcs[i].b; /* unknown backends: keep everything */
+		for (size_t j = 0; j < s->svcs[i].n && !keep_all; j++)
+			if (!xg_u64map_put(&used, s->svcs[i].b[j].id, &added))
+				keep_all = true; /* out of memory: delete nothing */
+	}
+	for (size_t i = 0; i < s->n_bes && !keep_all;) {
+		if (xg_u64map_get(&used, s->bes[i].id)) {
 			i++;
 			continue;
 		}
@@ -285,18 +366,48 @@ static int sync_services(struct xg_dp_sync *s, struct xg_mapset *ms,
 		}
 		s->bes[i] = s->bes[--s->n_bes];
 	}
-	return first;
+	err = 0;
+out:
+	xg_u64map_free(&used);
+	xg_bmap_free(&wanted);
+	index_free(&x);
+	return first ?: err;
 }
 
 /* ------------------------------------------------------------- apply -- */
 
-static const struct xg_ipc_entry *ipc_find(const struct xg_ipc_entry *v,
-					   size_t n, const struct xg_prefix *p)
+/* The same entries in the same order: what a change to policies alone
+ * compiles, every time, so it costs one pass and no index. */
+static bool same_ipc(const struct xg_ipc_entry *a, size_t na,
+		     const struct xg_ipc_entry *b, size_t nb)
 {
-	for (size_t i = 0; i < n; i++)
-		if (same_pfx(&v[i].pfx, p))
-			return &v[i];
-	return NULL;
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (a[i].id != b[i].id || !same_pfx(&a[i].pfx, &b[i].pfx))
+			return false;
+	return true;
+}
+
+/* Prefix -> index of its first entry in v. */
+static int ipc_index(struct xg_bmap *x, const struct xg_ipc_entry *v, size_t n)
+{
+	bool added;
+
+	xg_bmap_init(x, sizeof(struct xg_prefix));
+	if (n && xg_bmap_grow(x, n))
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		__u32 *at = xg_bmap_put(x, &v[i].pfx, &added);
+
+		if (!at) {
+			xg_bmap_free(x);
+			return -ENOMEM;
+		}
+		if (added)
+			*at = (__u32)i;
+	}
+	return 0;
 }
 
 int xg_dp_sync_apply(struct xg_dp_sync *s, struct xg_mapset *ms,
@@ -305,21 +416,32 @@ int xg_dp_sync_apply(struct xg_dp_sync *s, struct xg_mapset *ms,
 	struct xg_dp_sync_stats local = {};
 	struct xg_sync_stats pst = {};
 	struct xg_ipc_entry *copy;
+	struct xg_bmap x;
 	int err = 0, first = 0;
+	bool same;
 
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
+	same = same_ipc(s->ipc, s->n_ipc, c->ipc, c->n_ipc);
 	/* 1. identities first: policy entries may name them */
-	for (size_t i = 0; i < c->n_ipc; i++) {
-		const struct xg_ipc_entry *o = ipc_find(s->ipc, s->n_ipc, &c->ipc[i].pfx);
+	if (!same) {
+		err = ipc_index(&x, s->ipc, s->n_ipc);
+		if (err)
+			return err;
+		for (size_t i = 0; i < c->n_ipc; i++) {
+			const __u32 *o = xg_bmap_get(&x, &c->ipc[i].pfx);
 
-		if (o && o->id == c->ipc[i].id)
-			continue;
-		err = xg_ipcache_set(ms, &c->ipc[i].pfx, c->ipc[i].id);
+			if (o && s->ipc[*o].id == c->ipc[i].id)
+				continue;
+			err = xg_ipcache_set(ms, &c->ipc[i].pfx, c->ipc[i].id);
+			if (err)
+				break;
+			st->ipc_written++;
+		}
+		xg_bmap_free(&x);
 		if (err)
 			return err; /* nothing else moved yet */
-		st->ipc_written++;
 	}
 	/* 2. policy, make-before-break */
 	err = xg_policy_sync_apply(&s->pol, ms, &c->policy, &pst);
@@ -331,23 +453,29 @@ int xg_dp_sync_apply(struct xg_dp_sync *s, struct xg_mapset *ms,
 	err = sync_services(s, ms, c, st);
 	first = first ?: err;
 	/* 4. identities no longer named */
-	for (size_t i = 0; i < s->n_ipc; i++) {
-		if (ipc_find(c->ipc, c->n_ipc, &s->ipc[i].pfx))
-			continue;
-		err = xg_ipcache_del(ms, &s->ipc[i].pfx);
-		if (err && err != -ENOENT)
-			first = first ?: err;
-		else
-			st->ipc_deleted++;
+	if (!same) {
+		err = ipc_index(&x, c->ipc, c->n_ipc);
+		if (err)
+			return err; /* the next apply starts from an adopt */
+		for (size_t i = 0; i < s->n_ipc; i++) {
+			if (xg_bmap_get(&x, &s->ipc[i].pfx))
+				continue;
+			err = xg_ipcache_del(ms, &s->ipc[i].pfx);
+			if (err && err != -ENOENT)
+				first = first ?: err;
+			else
+				st->ipc_deleted++;
+		}
+		xg_bmap_free(&x);
+		copy = malloc((c->n_ipc ? c->n_ipc : 1) * sizeof(*copy));
+		if (!copy)
+			return -ENOMEM;
+		if (c->n_ipc)
+			memcpy(copy, c->ipc, c->n_ipc * sizeof(*copy));
+		free(s->ipc);
+		s->ipc = copy;
+		s->n_ipc = s->cap_ipc = c->n_ipc;
 	}
-	copy = malloc((c->n_ipc ? c->n_ipc : 1) * sizeof(*copy));
-	if (!copy)
-		return -ENOMEM;
-	if (c->n_ipc)
-		memcpy(copy, c->ipc, c->n_ipc * sizeof(*copy));
-	free(s->ipc);
-	s->ipc = copy;
-	s->n_ipc = c->n_ipc;
 	/* 5. a changed identity or service changes verdicts too (services
 	 * bump on their own, in services.c) */
 	if ((st->ipc_written || st->ipc_deleted) && !pst.written && !pst.deleted)

@@ -28,11 +28,11 @@ struct xg_dp_be;
 struct xg_dp_sync {
 	struct xg_policy_sync pol;
 	struct xg_ipc_entry *ipc; /* what the ipcache holds */
-	size_t n_ipc;
+	size_t n_ipc, cap_ipc;
 	struct xg_dp_svc *svcs; /* what the service maps hold */
-	size_t n_svcs;
+	size_t n_svcs, cap_svcs;
 	struct xg_dp_be *bes; /* backend ids in use */
-	size_t n_bes;
+	size_t n_bes, cap_bes;
 	int adopted;
 };
 

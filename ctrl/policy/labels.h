@@ -40,6 +40,17 @@ void xg_label_set_free(struct xg_label_set *s);
  * Returns the length, or -ENOSPC when len is too small. */
 int xg_label_set_key(const struct xg_label_set *s, char *buf, size_t len);
 
+/* xg_label_set_key()'s text for xg_label_set_of_endpoint()'s set, built
+ * straight from the document: the compiler needs the key of every
+ * endpoint but the set of only one endpoint per identity.  Returns the
+ * length, -ENOSPC when len is too small, or -ENOMEM. */
+int xg_label_key_of_endpoint(const struct xg_endpoint_doc *ep, char *buf,
+			     size_t len);
+
+/* Does the selector name the namespace label (so that a namespaced
+ * policy's restriction to its namespace does not apply)? */
+bool xg_selector_names_namespace(const struct xg_doc_selector *sel);
+
 /* Does the selector select this label set?  ns_restrict, when not NULL,
  * adds "namespace == ns_restrict" unless the selector names the
  * namespace label itself (a namespaced policy's selectors stay in its
