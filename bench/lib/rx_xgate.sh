@@ -35,7 +35,7 @@ rx_setup_xgate() {
 			echo "ingress allow subject=$RX_XGATE_DST_ID peer=$((10000 + i)) proto=tcp port=$((1 + i % 65535))"
 		done
 	} >"$rules"
-	rx_xgate_ctl policy apply "$rules" >/dev/null
+	rx_xgate_ctl rules apply "$rules" >/dev/null
 	local rc=$?
 	rm -f "$rules"
 	return $rc
