@@ -19,6 +19,22 @@ PFX=/xgate/v1/
 ETCD_EXTRA_ARGS=(--experimental-watch-progress-notify-interval=1s)
 etcd_cluster_start 3 m
 ectl() { etcdctl --endpoints="$ETCD_ENDPOINTS" "$@"; }
+# Writes right after a member is killed can land in a leader election
+# (the killed one may have led); a put or del is idempotent, so retry.
+# The value comes from stdin, so each try reopens the file.
+ectl_write() # [--value FILE] ARGS...
+{
+	local i file=/dev/null
+	if [[ $1 == --value ]]; then
+		file=$2
+		shift 2
+	fi
+	for ((i = 0; i < 5; i++)); do
+		ectl --command-timeout=3s "$@" <"$file" && return 0
+		sleep 1
+	done
+	return 1
+}
 
 declare -A SOCK LOG PID BPFFS
 # gateway NAME: a lab and an xgated for it
@@ -64,7 +80,7 @@ for lab in "$LAB_a" "$LAB_b"; do
 	done
 done
 
-put() { ectl put "$PFX$1" <"$2" >/dev/null; }
+put() { ectl_write --value "$2" put "$PFX$1" >/dev/null; }
 put endpoints/lab.yaml "$XG_ROOT/config/examples/endpoints.yaml"
 put services/lab.yaml "$XG_ROOT/config/examples/services.yaml"
 put policies/front-network.yaml "$XG_ROOT/config/examples/policies/front-network.yaml"
@@ -109,7 +125,7 @@ check "the fleet's applied revisions are in nodes/" \
 	sh -c "etcdctl --endpoints='$ETCD_ENDPOINTS' get --prefix '${PFX}nodes/' --print-value-only | grep -c '\"revision\"' | grep -qx 2"
 check "status shows fleet convergence: both nodes at the revision" \
 	wait_for "xgc a status | grep -q 'fleet  *2 of 2 reporting'" 10
-ectl del "${PFX}policies/allow-c2.yaml" >/dev/null
+ectl_write del "${PFX}policies/allow-c2.yaml" >/dev/null
 for n in a b; do
 	check "gateway $n: deleted in etcd, removed here" wait_for "! allowed $n 198.18.0.12 198.19.0.13" 3
 done
@@ -144,7 +160,7 @@ done
 for n in a b; do
 	check "etcd back: gateway $n healthy again" wait_for "xgc $n status | grep -q ': healthy'" 15
 done
-ectl del "${PFX}policies/allow-c2.yaml" >/dev/null
+ectl_write del "${PFX}policies/allow-c2.yaml" >/dev/null
 for n in a b; do
 	check "etcd back: gateway $n follows changes again" \
 		wait_for "! allowed $n 198.18.0.12 198.19.0.13" 10
