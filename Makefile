@@ -54,7 +54,7 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) $(EXTRA_CFLAGS_$(notdir $*)) -MMD -MP -c $< -o $@
 
-include $(wildcard xdp/*.mk ctrl/*.mk tools/*.mk tools/*/*.mk tests/*.mk tests/*/*.mk bench/*.mk)
+include $(wildcard xdp/*.mk ctrl/*.mk fastpath/*.mk tools/*.mk tools/*/*.mk tests/*.mk tests/*/*.mk bench/*.mk)
 
 -include $(shell find $(BUILD) -name '*.d' 2>/dev/null)
 

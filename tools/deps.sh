@@ -13,6 +13,7 @@ PKGS=(
 	netcat-openbsd socat jq gnuplot-nox python3 curl iputils-ping
 	libconfig-dev libfyaml-dev libjson-c-dev libcurl4-openssl-dev
 	liburcu-dev etcd-server etcd-client
+	libhyperscan-dev nginx-light haproxy wrk
 )
 
 missing=()
