@@ -222,6 +222,7 @@ static void fill_mapset(struct xg_datapath *dp)
 	dp->ms_priv.fd[XG_M_VERDICTS] = bpf_map__fd(s->maps.xg_verdicts);
 	dp->ms_priv.fd[XG_M_TXPORTS] = bpf_map__fd(s->maps.xg_txports);
 	dp->ms_priv.fd[XG_M_XSKS] = bpf_map__fd(s->maps.xg_xsks);
+	dp->ms_priv.fd[XG_M_IFSLOTS] = bpf_map__fd(s->maps.xg_ifslots);
 	dp->ms_priv.fd[XG_M_SVC] = bpf_map__fd(s->maps.xg_svc);
 	dp->ms_priv.fd[XG_M_BACKENDS] = bpf_map__fd(s->maps.xg_backends);
 	dp->ms_priv.fd[XG_M_REVNAT] = bpf_map__fd(s->maps.xg_revnat);
@@ -570,6 +571,7 @@ static const char *const pinned_names[XG_M__MAX] = {
 	[XG_M_FRAG] = XG_MAP_FRAG,           [XG_M_RUNTIME] = XG_MAP_RUNTIME,
 	[XG_M_DROPS] = XG_MAP_DROPS,         [XG_M_VERDICTS] = XG_MAP_VERDICTS,
 	[XG_M_TXPORTS] = XG_MAP_TXPORTS,     [XG_M_XSKS] = XG_MAP_XSKS,
+	[XG_M_IFSLOTS] = XG_MAP_IFSLOTS,
 	[XG_M_SVC] = XG_MAP_SVC,             [XG_M_BACKENDS] = XG_MAP_BACKENDS,
 	[XG_M_REVNAT] = XG_MAP_REVNAT,       [XG_M_SVCFLOW] = XG_MAP_SVCFLOW,
 	[XG_M_MAGLEV] = XG_MAP_MAGLEV,

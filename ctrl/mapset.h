@@ -26,6 +26,7 @@ enum xg_map_id {
 	XG_M_BACKENDS,
 	XG_M_REVNAT,
 	XG_M_SVCFLOW,
+	XG_M_IFSLOTS, /* ifindex -> fast-path socket slot */
 	XG_M_MAGLEV, /* map-in-map: use xg_ms_set_table */
 	XG_M__MAX
 };

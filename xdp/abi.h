@@ -33,6 +33,7 @@
 #define XG_MAP_AFFINITY  "xg_affinity"
 #define XG_MAP_TXPORTS   "xg_txports"
 #define XG_MAP_XSKS      "xg_xsks"
+#define XG_MAP_IFSLOTS   "xg_ifslots"
 
 /* ---- default map sizes (load-time settings; see ctrl/loader.h) ---- */
 #ifndef XG_IPCACHE_MAX
@@ -56,9 +57,18 @@
 #ifndef XG_TXPORTS_MAX
 #define XG_TXPORTS_MAX 64 /* egress interfaces XDP may redirect to */
 #endif
-#ifndef XG_XSKS_MAX
-#define XG_XSKS_MAX 64 /* AF_XDP sockets, one per rx queue */
+/* AF_XDP sockets: the XSKMAP slot of (interface, rx queue) is
+ * ifslot * XG_XSK_QUEUES + queue, where ifslot is the interface's place in
+ * the daemon's list (xg_ifslots).  A socket is bound to one device and
+ * queue, and one program serves every interface, so the queue alone
+ * cannot name it. */
+#ifndef XG_XSK_QUEUES
+#define XG_XSK_QUEUES 64 /* rx queues per interface the fast path may serve */
 #endif
+#ifndef XG_IFSLOTS_MAX
+#define XG_IFSLOTS_MAX 16 /* interfaces with fast-path sockets */
+#endif
+#define XG_XSKS_MAX (XG_XSK_QUEUES * XG_IFSLOTS_MAX)
 #ifndef XG_EVENTS_BYTES
 #define XG_EVENTS_BYTES (256u << 10) /* ring buffer for sampled events */
 #endif
@@ -200,6 +210,7 @@ enum xg_ct_flags {
 	XG_CT_F_L7 = 1 << 6, /* originator's packets go to the L7 fast path */
 	XG_CT_F_SEEN_REPLY = 1 << 7,
 	XG_CT_F_DENIED = 1 << 8, /* cut by a re-check: both directions drop */
+	XG_CT_F_ISN = 1 << 9, /* l7_isn holds the originator's first byte */
 };
 
 struct xg_ct_entry {
@@ -217,6 +228,11 @@ struct xg_ct_entry {
 	__u64 created_ns;
 	__u64 packets_orig;
 	__u64 packets_reply;
+	/* Sequence number of the originator's first stream byte (its SYN's
+	 * + 1), for the L7 fast path, which sees no SYN: it is where the
+	 * first request starts.  Valid with XG_CT_F_ISN. */
+	__u32 l7_isn;
+	__u32 pad2;
 };
 
 /* Denied-flow cache: the verdict of a denied flow, valid while the policy
@@ -369,6 +385,38 @@ struct xg_runtime {
 	__u32 maglev_m;
 };
 
+/* ---- the L7 fast path's frames ---- */
+/*
+ * What XDP tells the fast path about a frame it redirects to an AF_XDP
+ * socket, in the XDP metadata area right before the frame (copy mode
+ * keeps it too).  The frame itself is already routed: FIB lookup done,
+ * MACs rewritten for the egress leg, TTL / hop limit decremented, DNAT
+ * applied, so an allowed frame leaves unchanged on out_ifindex.
+ * Only 2-byte aligned: it ends where the frame starts, and a frame may
+ * start 2 bytes into a word (NET_IP_ALIGN) to align the IP header.
+ */
+#define XG_XSK_META_MAGIC 0x78676d31u /* "xgm1" */
+
+enum xg_xsk_meta_flags {
+	XG_XSK_META_F_ISN = 1 << 0, /* isn is known (the SYN was seen) */
+};
+
+struct xg_xsk_meta {
+	__u32 magic; /* XG_XSK_META_MAGIC */
+	__u32 l7_ruleset; /* the flow's ruleset under the current policy */
+	__u32 isn; /* host order: sequence number of the client's first byte */
+	__u32 in_ifindex; /* where the frame came in (replies to the client) */
+	__u32 out_ifindex; /* where an allowed frame goes */
+	__u32 src_identity;
+	__u32 dst_identity;
+	__u32 cookie; /* the L3/L4 rule that admitted the flow */
+	__u32 policy_rev;
+	__u16 flags; /* enum xg_xsk_meta_flags */
+	__u8 in_src[6]; /* MACs as received: a reply to the client swaps them */
+	__u8 in_dst[6];
+	__u8 pad[2];
+} __attribute__((packed, aligned(2)));
+
 /* ---- load-time settings (.rodata of the program) ---- */
 enum xg_fwd_mode {
 	XG_FWD_PASS = 0, /* allowed traffic goes up the kernel stack */
@@ -421,6 +469,7 @@ struct xg_config {
 	X(POLICY_DENY, "denied by policy")                                     \
 	X(POLICY_DEFAULT_DENY, "no policy rule allows")                        \
 	X(NO_XSK, "L7 flow but no AF_XDP socket on this queue")                \
+	X(L7_NO_ROUTE, "L7 flow but the FIB has no route or neighbour")        \
 	X(CT_FULL, "conntrack update failed")                                  \
 	X(LB_NO_BACKEND, "service has no usable backend")                      \
 	X(RELATED_DENIED, "ICMP error about a flow policy denied")

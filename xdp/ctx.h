@@ -77,6 +77,9 @@
 #define xg_store_bytes(ctx, off, buf, len) bpf_xdp_store_bytes(ctx, off, buf, len)
 /* Moves the frame's end by delta bytes (grow or shrink). */
 #define xg_adjust_tail(ctx, delta) bpf_xdp_adjust_tail(ctx, delta)
+/* The metadata area before the frame: negative delta grows it. */
+#define xg_data_meta(ctx) ((void *)(long)(ctx)->data_meta)
+#define xg_adjust_meta(ctx, delta) bpf_xdp_adjust_meta(ctx, delta)
 
 #define XG_AF_INET 2
 #define XG_AF_INET6 10
@@ -138,6 +141,8 @@ typedef struct xg_native_ctx xg_ctx_t;
 #define xg_load_bytes(ctx, off, buf, len) xg_native_load_bytes(ctx, off, buf, len)
 #define xg_store_bytes(ctx, off, buf, len) xg_native_store_bytes(ctx, off, buf, len)
 #define xg_adjust_tail(ctx, delta) xg_native_adjust_tail(ctx, delta)
+#define xg_data_meta(ctx) xg_native_data_meta(ctx)
+#define xg_adjust_meta(ctx, delta) xg_native_adjust_meta(ctx, delta)
 
 #define XG_AF_INET 2
 #define XG_AF_INET6 10

@@ -36,6 +36,8 @@ XG_MAP(xg_reply_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
 XG_MAP(xg_quote_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_quote, 1);
 XG_MAP(xg_txports, BPF_MAP_TYPE_DEVMAP_HASH, __u32, __u32, XG_TXPORTS_MAX);
 XG_MAP(xg_xsks, BPF_MAP_TYPE_XSKMAP, __u32, __u32, XG_XSKS_MAX);
+/* ifindex -> slot of its sockets in xg_xsks, written by the daemon. */
+XG_MAP(xg_ifslots, BPF_MAP_TYPE_HASH, __u32, __u32, XG_IFSLOTS_MAX);
 XG_RINGBUF(xg_events, XG_EVENTS_BYTES);
 
 XG_MAP(xg_svc, BPF_MAP_TYPE_HASH, struct xg_svc_key, struct xg_svc_val,

@@ -21,8 +21,20 @@ XG_INLINE void xg_ip4_dec_ttl(struct xg_ip4 *iph)
 	iph->ttl--;
 }
 
-/* Returns the XDP action; *verdict says which way it went. */
-XG_INLINE int xg_forward(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 *verdict)
+/* Which legs a routed frame may leave by. */
+enum xg_route_legs {
+	XG_LEGS_TX = 0, /* xg_txports: interfaces XDP forwards on */
+	XG_LEGS_L7 = 1, /* xg_ifslots: interfaces with fast-path sockets */
+};
+
+/* Routes the frame in place: FIB lookup, MACs of the egress leg, TTL or
+ * hop limit decremented.  Returns the egress ifindex, or 0 when the FIB
+ * has no answer XDP can act on or the egress is not one of `legs`; then
+ * the frame is unchanged, since the kernel may get it.  Its own
+ * function: the lookup's parameters are a big part of a stack frame,
+ * and both the forward and the L7 path need it. */
+XG_NOINLINE __u32 xg_fib_route(xg_ctx_t *ctx, const struct xg_pkt *pkt,
+				__u32 legs)
 {
 	void *data = xg_data(ctx);
 	void *data_end = xg_data_end(ctx);
@@ -30,13 +42,10 @@ XG_INLINE int xg_forward(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 *verdict)
 	struct bpf_fib_lookup fib = {};
 	long rc;
 
-	*verdict = XG_VERDICT_PASS;
-	if (xg_cfg.fwd_mode != XG_FWD_FIB)
-		return XDP_PASS;
 	/* VLAN-tagged frames and expiring TTLs are the kernel's: it knows
 	 * the sub-interfaces and sends time-exceeded. */
 	if (pkt->l3_off != sizeof(struct xg_eth) || pkt->ttl <= 1)
-		return XDP_PASS;
+		return 0;
 
 	fib.ifindex = xg_ifindex(ctx);
 	fib.l4_protocol = pkt->proto;
@@ -46,7 +55,7 @@ XG_INLINE int xg_forward(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 *verdict)
 		struct xg_ip4 *iph = (void *)(eth + 1);
 
 		if (!xg_has(iph, sizeof(*iph), data_end))
-			return XDP_PASS;
+			return 0;
 		fib.family = XG_AF_INET;
 		fib.tos = iph->tos;
 		fib.tot_len = bpf_ntohs(iph->tot_len);
@@ -61,45 +70,145 @@ XG_INLINE int xg_forward(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 *verdict)
 
 	rc = xg_fib_lookup(ctx, &fib);
 	if (rc != BPF_FIB_LKUP_RET_SUCCESS)
-		return XDP_PASS; /* local, unreachable, no neighbour yet ... */
-	if (!xg_map_lookup(&xg_txports, &fib.ifindex))
-		return XDP_PASS; /* not an interface we drive */
+		return 0; /* local, unreachable, no neighbour yet ... */
+	/* Not an interface we drive: one lookup call per map, so the
+	 * verifier can inline each. */
+	if (legs == XG_LEGS_L7) {
+		if (!xg_map_lookup(&xg_ifslots, &fib.ifindex))
+			return 0;
+	} else if (!xg_map_lookup(&xg_txports, &fib.ifindex)) {
+		return 0;
+	}
 
 	if (pkt->family == XG_FAMILY_V4) {
 		struct xg_ip4 *iph = (void *)(eth + 1);
 
 		if (!xg_has(iph, sizeof(*iph), data_end))
-			return XDP_PASS;
+			return 0;
 		xg_ip4_dec_ttl(iph);
 	} else {
 		struct xg_ip6 *ip6h = (void *)(eth + 1);
 
 		if (!xg_has(ip6h, sizeof(*ip6h), data_end))
-			return XDP_PASS;
+			return 0;
 		ip6h->hop_limit--;
 	}
 	if (!xg_has(eth, sizeof(*eth), data_end))
-		return XDP_PASS;
+		return 0;
 	__builtin_memcpy(eth->dst, fib.dmac, XG_ETH_ALEN);
 	__builtin_memcpy(eth->src, fib.smac, XG_ETH_ALEN);
-	*verdict = XG_VERDICT_FORWARD;
-	return (int)xg_redirect_map(&xg_txports, fib.ifindex, XDP_PASS);
+	return fib.ifindex;
 }
 
-/* L7-flagged flows go to the AF_XDP socket of this rx queue.  With no
- * socket there the packet is dropped: it must never pass unfiltered. */
-XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, __u8 *verdict, __u16 *reason)
+/* Returns the XDP action; *verdict says which way it went. */
+XG_INLINE int xg_forward(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 *verdict)
 {
-	int act = (int)xg_redirect_map(&xg_xsks, xg_rxq(ctx), XDP_DROP);
+	__u32 out;
 
-	if (act == XDP_REDIRECT) {
-		*verdict = XG_VERDICT_L7;
+	*verdict = XG_VERDICT_PASS;
+	if (xg_cfg.fwd_mode != XG_FWD_FIB)
+		return XDP_PASS;
+	out = xg_fib_route(ctx, pkt, XG_LEGS_TX);
+	if (!out)
+		return XDP_PASS;
+	*verdict = XG_VERDICT_FORWARD;
+	return (int)xg_redirect_map(&xg_txports, out, XDP_PASS);
+}
+
+/* Sequence number and payload length of a TCP segment (-1: not one we
+ * can read).  Its own function to keep the loads off the main stack. */
+XG_NOINLINE int xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt,
+			       __u32 *seq)
+{
+	__u8 th[13];
+	__be16 iplen;
+	__u32 end, hdr;
+
+	if (pkt->proto != XG_IPPROTO_TCP || pkt->frag != XG_FRAG_NONE)
+		return -1;
+	if (xg_load_bytes(ctx, pkt->l4_off, th, sizeof(th)))
+		return -1;
+	if (pkt->family == XG_FAMILY_V4) {
+		if (xg_load_bytes(ctx, (__u32)pkt->l3_off + 2, &iplen, 2))
+			return -1;
+		end = (__u32)pkt->l3_off + bpf_ntohs(iplen);
 	} else {
-		*verdict = XG_VERDICT_DROP;
-		*reason = XG_DROP_NO_XSK;
-		act = XDP_DROP;
+		if (xg_load_bytes(ctx, (__u32)pkt->l3_off + 4, &iplen, 2))
+			return -1;
+		end = (__u32)pkt->l3_off + 40 + bpf_ntohs(iplen);
 	}
-	return act;
+	hdr = (__u32)pkt->l4_off + (__u32)(th[12] >> 4) * 4;
+	*seq = ((__u32)th[4] << 24) | ((__u32)th[5] << 16) |
+	       ((__u32)th[6] << 8) | th[7];
+	if (end < hdr || end > pkt->len)
+		return -1;
+	return (int)(end - hdr);
+}
+
+/* L7-flagged flows go to the AF_XDP socket of this interface and rx
+ * queue, routed, with what the fast path needs in the metadata.  Only
+ * segments that carry bytes (or end the stream) go there: a SYN or a
+ * bare ACK has nothing to judge and is forwarded here, so the kernel
+ * still resolves neighbours for the flow.  With no socket the packet is
+ * dropped: it must never pass unfiltered.  isn: bit 32 set when the low
+ * 32 bits are the stream's first sequence number. */
+XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
+			     const struct xg_verdict_info *vi, __u32 src_id,
+			     __u32 dst_id, __u32 rev, __u64 isn, __u8 *verdict,
+			     __u16 *reason)
+{
+	struct xg_xsk_meta *meta;
+	struct xg_eth *eth;
+	__u32 seq, *slot, out, key, in = xg_ifindex(ctx);
+	int len = xg_tcp_seq_len(ctx, pkt, &seq);
+	long act;
+
+	if (len == 0 && !(pkt->tcp_flags & (XG_TCP_FIN | XG_TCP_RST)))
+		return xg_forward(ctx, pkt, verdict);
+
+	*verdict = XG_VERDICT_DROP;
+	*reason = XG_DROP_NO_XSK;
+	slot = xg_map_lookup(&xg_ifslots, &in);
+	if (!slot || xg_rxq(ctx) >= XG_XSK_QUEUES)
+		return XDP_DROP;
+	key = *slot * XG_XSK_QUEUES + xg_rxq(ctx);
+	if (xg_adjust_meta(ctx, -(int)sizeof(*meta)))
+		return XDP_DROP;
+	meta = xg_data_meta(ctx);
+	eth = xg_data(ctx);
+	if (!xg_has(meta, sizeof(*meta), (void *)eth) ||
+	    !xg_has(eth, sizeof(*eth), xg_data_end(ctx)))
+		return XDP_DROP;
+	meta->magic = XG_XSK_META_MAGIC;
+	meta->l7_ruleset = vi->l7_ruleset;
+	meta->isn = (__u32)isn;
+	meta->in_ifindex = in;
+	meta->src_identity = src_id;
+	meta->dst_identity = dst_id;
+	meta->cookie = vi->cookie;
+	meta->policy_rev = rev;
+	meta->flags = (isn >> 32) ? XG_XSK_META_F_ISN : 0;
+	__builtin_memcpy(meta->in_src, eth->src, XG_ETH_ALEN);
+	__builtin_memcpy(meta->in_dst, eth->dst, XG_ETH_ALEN);
+	meta->pad[0] = 0;
+	meta->pad[1] = 0;
+
+	out = xg_fib_route(ctx, pkt, XG_LEGS_L7);
+	if (!out) {
+		*reason = XG_DROP_L7_NO_ROUTE;
+		return XDP_DROP;
+	}
+	meta = xg_data_meta(ctx);
+	if (!xg_has(meta, sizeof(*meta), xg_data(ctx)))
+		return XDP_DROP;
+	meta->out_ifindex = out;
+
+	act = xg_redirect_map(&xg_xsks, key, XDP_DROP);
+	if (act != XDP_REDIRECT)
+		return XDP_DROP;
+	*verdict = XG_VERDICT_L7;
+	*reason = XG_DROP_NONE;
+	return XDP_REDIRECT;
 }
 
 #endif /* XGATE_XDP_REDIRECT_H */

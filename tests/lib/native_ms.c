@@ -42,6 +42,8 @@ struct xg_nmap *nms_map(enum xg_map_id m)
 		return &xg_revnat;
 	case XG_M_SVCFLOW:
 		return &xg_svcflow;
+	case XG_M_IFSLOTS:
+		return &xg_ifslots;
 	case XG_M_MAGLEV:
 		return &xg_maglev;
 	default:

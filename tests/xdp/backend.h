@@ -20,9 +20,13 @@ struct dp_backend {
 	/* Events since the last call: returns the count, *last = newest. */
 	int (*events)(struct xg_event *last);
 	__u32 (*ifindex)(int leg);
-	/* Puts an AF_XDP socket (or a stand-in) on rx queue 0; -EOPNOTSUPP
-	 * where the backend cannot. */
+	/* Puts an AF_XDP socket (or a stand-in) on the front leg's rx queue
+	 * 0 and gives both legs fast-path slots (front 0, back 1);
+	 * -EOPNOTSUPP where the backend cannot. */
 	int (*add_xsk)(void);
+	/* The metadata the last run left before the frame: 1 and *m filled
+	 * when it left a struct xg_xsk_meta, 0 when none. */
+	int (*last_meta)(struct xg_xsk_meta *m);
 	/* Moves the clock (native only; -EOPNOTSUPP elsewhere). */
 	int (*advance_ns)(__u64 ns);
 	void (*fini)(void);

@@ -160,9 +160,13 @@ static struct xg_mapset *b_maps(void)
 	return xg_dp_maps(dp);
 }
 
+static struct xg_xsk_meta last_meta;
+static int has_meta;
+
 static int b_run(__u8 *pkt, size_t len, size_t *out_len, int leg)
 {
 	static __u8 out[4096];
+	struct xdp_md ctx_out = {};
 	/* The kernel wants data_end to be the frame size when a context
 	 * is given (it checks, to place metadata). */
 	struct xdp_md ctx = {
@@ -173,14 +177,22 @@ static int b_run(__u8 *pkt, size_t len, size_t *out_len, int leg)
 	LIBBPF_OPTS(bpf_test_run_opts, opts, .data_in = pkt,
 		    .data_size_in = (__u32)len, .data_out = out,
 		    .data_size_out = sizeof(out), .ctx_in = &ctx,
-		    .ctx_size_in = sizeof(ctx), .repeat = 1);
+		    .ctx_size_in = sizeof(ctx), .ctx_out = &ctx_out,
+		    .ctx_size_out = sizeof(ctx_out), .repeat = 1);
 	int err;
 
 	err = bpf_prog_test_run_opts(xg_dp_prog_fd(dp), &opts);
 	if (err)
 		return -errno;
-	memcpy(pkt, out, opts.data_size_out);
-	*out_len = opts.data_size_out;
+	/* The output starts with the metadata the program left; ctx_out's
+	 * data is its length. */
+	if (ctx_out.data > opts.data_size_out)
+		return -EINVAL;
+	has_meta = ctx_out.data == sizeof(last_meta);
+	if (has_meta)
+		memcpy(&last_meta, out, sizeof(last_meta));
+	memcpy(pkt, out + ctx_out.data, opts.data_size_out - ctx_out.data);
+	*out_len = opts.data_size_out - ctx_out.data;
 	return (int)opts.retval;
 }
 
@@ -234,6 +246,12 @@ static int b_add_xsk(void)
 	if (err)
 		goto fail;
 insert:
+	for (__u32 leg = 0; leg < 2; leg++) {
+		err = bpf_map_update_elem(xg_dp_map_fd(dp, XG_M_IFSLOTS),
+					  &ifidx[leg], &leg, 0);
+		if (err)
+			return -errno;
+	}
 	fd = xsk_socket__fd(xsk);
 	err = bpf_map_update_elem(xg_dp_map_fd(dp, XG_M_XSKS), &q, &fd, 0);
 	if (err)
@@ -243,6 +261,13 @@ fail:
 	fprintf(stderr, "backend_bpf: AF_XDP socket: %s\n", strerror(-err));
 	drop_xsk();
 	return err;
+}
+
+static int b_last_meta(struct xg_xsk_meta *m)
+{
+	if (has_meta)
+		*m = last_meta;
+	return has_meta;
 }
 
 static int b_advance(__u64 ns)
@@ -259,6 +284,7 @@ const struct dp_backend backend_bpf = {
 	.events = b_events,
 	.ifindex = b_ifindex,
 	.add_xsk = b_add_xsk,
+	.last_meta = b_last_meta,
 	.advance_ns = b_advance,
 	.fini = b_fini,
 };

@@ -116,36 +116,62 @@ static struct xg_mapset *n_maps(void)
 	return nms_native();
 }
 
+static struct xg_xsk_meta last_meta;
+static int has_meta;
+
 static int n_run(__u8 *pkt, size_t len, size_t *out_len, int leg)
 {
-	/* Where the kernel puts a frame: 2 bytes into an aligned buffer. */
-	static __u8 frame[4096 + 8] __attribute__((aligned(8)));
+	/* Where the kernel puts a frame: 256 bytes of headroom (metadata
+	 * grows into it), then 2 bytes into an aligned buffer. */
+	static __u8 frame[256 + 4096 + 8] __attribute__((aligned(8)));
+	__u8 *data = frame + 256 + 2;
 	struct xg_native_ctx ctx = {
-		.data = frame + 2,
-		.data_end = frame + 2 + len,
+		.data = data,
+		.data_end = data + len,
 		.frame_end = frame + sizeof(frame),
+		.frame_start = frame,
 		.ingress_ifindex = n_ifindex(leg),
 		.rx_queue_index = 0,
 	};
 	int act;
 
-	if (len > sizeof(frame) - 2)
+	if (len > sizeof(frame) - 256 - 2)
 		return -E2BIG;
-	memcpy(frame + 2, pkt, len);
+	memcpy(data, pkt, len);
 	act = xg_native_run(&ctx);
+	has_meta = ctx.data_meta &&
+		   (size_t)((__u8 *)ctx.data - (__u8 *)ctx.data_meta) ==
+			   sizeof(last_meta);
+	if (has_meta)
+		memcpy(&last_meta, ctx.data_meta, sizeof(last_meta));
 	/* the program may have resized the frame (replies it writes) */
 	len = (size_t)((__u8 *)ctx.data_end - (__u8 *)ctx.data);
-	memcpy(pkt, frame + 2, len);
+	memcpy(pkt, data, len);
 	*out_len = len;
 	/* Time moves a little with every packet, as it does in the kernel. */
 	xg_native_now_ns += 1000;
 	return act;
 }
 
+static int n_last_meta(struct xg_xsk_meta *m)
+{
+	if (has_meta)
+		*m = last_meta;
+	return has_meta;
+}
+
 static int n_add_xsk(void)
 {
-	__u32 q = 0, fd = 1;
+	__u32 q = 0, fd = 1, slot, ifindex;
+	long err;
 
+	for (int leg = 0; leg < 2; leg++) {
+		slot = (__u32)leg;
+		ifindex = n_ifindex(leg);
+		err = xg_nmap_update(&xg_ifslots, &ifindex, &slot, 0);
+		if (err)
+			return (int)err;
+	}
 	return (int)xg_nmap_update(&xg_xsks, &q, &fd, 0);
 }
 
@@ -170,6 +196,7 @@ const struct dp_backend backend_native = {
 	.events = n_events,
 	.ifindex = n_ifindex,
 	.add_xsk = n_add_xsk,
+	.last_meta = n_last_meta,
 	.advance_ns = n_advance,
 	.fini = n_fini,
 };

@@ -66,7 +66,10 @@ void expect_fwd_as(struct tctx *t, const char *what, struct pk p, struct pk want
 int run_addr(struct tctx *t, struct pk p, int dst, __u8 *addr, __u16 *port);
 void expect_pass(struct tctx *t, const char *what, struct pk p);
 void expect_drop(struct tctx *t, const char *what, struct pk p, int reason);
-void expect_l7(struct tctx *t, const char *what, struct pk p);
+/* Redirected to the fast path's socket, routed, with metadata naming
+ * the ruleset (and the stream's start when conntrack saw the SYN). */
+void expect_l7(struct tctx *t, const char *what, struct pk p, __u32 ruleset,
+	       int has_isn);
 /* An ICMP error (type, code) from src to dst quoting the first qlen
  * bytes (from the IP header on) of the packet q. */
 struct pk mk_icmp_err(const struct tctx *t, int src, int dst, __u8 type,

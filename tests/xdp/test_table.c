@@ -199,19 +199,45 @@ static void sc_denycache(struct tctx *t)
 static void sc_l7(struct tctx *t)
 {
 	struct xg_rule r = allow_in(ID_B1, ID_C1, TCP, 80, 80);
+	struct pk data = mk(t, TCP, C1, B1, 9000, 80, ACK | XG_TCP_PSH);
+	struct pk pickup = mk(t, TCP, C1, B1, 9003, 80, ACK | XG_TCP_PSH);
+	struct pk fin = mk(t, TCP, C1, B1, 9000, 80, ACK | FIN);
+	struct pk syn = mk(t, TCP, C1, B1, 9000, 80, SYN);
+	struct pk bare = mk(t, TCP, C1, B1, 9000, 80, ACK);
 
+	syn.s.payload = 0;
+	bare.s.payload = 0;
+	fin.s.payload = 0;
+	data.s.payload = 40;
+	pickup.s.payload = 40;
 	r.l7_ruleset = 7;
 	set_rules(t, &r, 1);
-	expect_drop(t, "L7 flow without a socket is dropped",
-		    mk(t, TCP, C1, B1, 9000, 80, SYN), XG_DROP_NO_XSK);
+	expect_fwd(t, "an L7 flow's SYN has nothing to judge: forwarded", syn);
 	expect_fwd(t, "server side stays in XDP",
 		   mk(t, TCP, B1, C1, 80, 9000, SYNACK));
+	expect_drop(t, "bytes of an L7 flow without a socket are dropped",
+		    data, XG_DROP_NO_XSK);
 	if (t->bk->add_xsk())
 		fail_msg("%s: could not set up an AF_XDP socket", t->bk->name);
-	expect_l7(t, "L7 flow goes to the socket", mk(t, TCP, C1, B1, 9000, 80, ACK));
-	expect_l7(t, "new L7 flow", mk(t, TCP, C1, B1, 9001, 80, SYN));
+	expect_fwd(t, "a bare ACK has nothing to judge: forwarded", bare);
+	expect_l7(t, "bytes go to the socket, with the stream's start",
+		  data, 7, 1);
+	expect_l7(t, "a FIN goes too (it follows the bytes)", fin, 7, 1);
 	expect_fwd(t, "non-L7 port of the same subject",
 		   mk(t, TCP, C1, B2, 9002, 80, SYN));
+	/* A flow conntrack met mid-stream: no start to give. */
+	expect_l7(t, "bytes of a flow met mid-stream", pickup, 7, 0);
+	r.l7_ruleset = 9;
+	set_rules(t, &r, 1);
+	expect_l7(t, "a policy change gives the flow the new ruleset",
+		  data, 9, 1);
+	{
+		struct pk old = data;
+
+		old.s.ttl = 1;
+		expect_drop(t, "an expiring TTL cannot be routed to the fast path",
+			    old, XG_DROP_L7_NO_ROUTE);
+	}
 }
 
 static void sc_fragments(struct tctx *t)

@@ -18,7 +18,7 @@ void xg_native_reset(void)
 	struct xg_nmap *maps[] = {
 		&xg_ipcache, &xg_policy, &xg_ct,      &xg_denycache,
 		&xg_frag,    &xg_runtime, &xg_drops,  &xg_verdicts,
-		&xg_evrate,  &xg_txports, &xg_xsks,    &xg_hotdeny,
+		&xg_evrate,  &xg_txports, &xg_xsks,    &xg_ifslots, &xg_hotdeny,
 		&xg_svc,     &xg_backends, &xg_revnat, &xg_svcflow, &xg_affinity,
 	};
 	struct xg_config def = XG_CONFIG_DEFAULT;

@@ -409,6 +409,23 @@ long xg_native_adjust_tail(struct xg_native_ctx *ctx, int delta)
 	return 0;
 }
 
+void *xg_native_data_meta(struct xg_native_ctx *ctx)
+{
+	return ctx->data_meta ? ctx->data_meta : ctx->data;
+}
+
+long xg_native_adjust_meta(struct xg_native_ctx *ctx, int delta)
+{
+	__u8 *meta = (__u8 *)xg_native_data_meta(ctx) + delta;
+	size_t len = (size_t)((__u8 *)ctx->data - meta);
+
+	if (!ctx->frame_start || meta < (__u8 *)ctx->frame_start ||
+	    meta > (__u8 *)ctx->data || (len & 3) || len > 255)
+		return -EINVAL;
+	ctx->data_meta = meta;
+	return 0;
+}
+
 long xg_native_load_bytes(struct xg_native_ctx *ctx, __u32 off, void *buf,
 			  __u32 len)
 {

@@ -18,6 +18,8 @@ struct xg_native_ctx {
 	void *data;
 	void *data_end;
 	void *frame_end; /* how far data_end may grow; NULL: not at all */
+	void *frame_start; /* how far metadata may grow down; NULL: none */
+	void *data_meta; /* start of the metadata; NULL: none yet (= data) */
 	__u32 ingress_ifindex;
 	__u32 rx_queue_index;
 };
@@ -72,6 +74,11 @@ long xg_native_load_bytes(struct xg_native_ctx *ctx, __u32 off, void *buf,
 			  __u32 len);
 long xg_native_store_bytes(struct xg_native_ctx *ctx, __u32 off,
 			   const void *buf, __u32 len);
+
+/* bpf_xdp_adjust_meta: as the kernel, 4-byte multiples up to 255 bytes,
+ * never past frame_start. */
+long xg_native_adjust_meta(struct xg_native_ctx *ctx, int delta);
+void *xg_native_data_meta(struct xg_native_ctx *ctx);
 
 /* bpf_xdp_adjust_tail: -EINVAL past frame_end or below 14 bytes. */
 long xg_native_adjust_tail(struct xg_native_ctx *ctx, int delta);
