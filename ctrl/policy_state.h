@@ -7,10 +7,29 @@
  *   - expands port ranges into LPM prefixes (at most 30 per range),
  *   - adds the "enforced" entry (abi.h) for every (subject, direction)
  *     some rule selects, so unselected subjects stay default-allow,
- *   - merges rules that land on one key (deny > allow; an L7 ruleset is
- *     kept), and
+ *   - merges rules that land on one key (deny > allow; L7 rulesets as
+ *     below), and
  *   - writes every allow that a deny covers as a deny, because the LPM
  *     trie returns only the longest match and deny must win.
+ * L7, with a union callback (xg_policy_compile_l7), as Cilium does it:
+ * every allow that applies to a flow counts, and the datapath sees only
+ * the one it picks (the longer of the exact-peer and the any-peer
+ * match), so that one must carry what they all say together:
+ *   - the union of their L7 rulesets, when every one has a ruleset;
+ *   - "all HTTP" (the union with an allow-all rule) when one of them is
+ *     a plain L3/L4 allow: the flow is still parsed, so what is not
+ *     HTTP is still refused;
+ *   - nothing, when none has a ruleset.
+ * On one key that merges the two entries.  Across keys, an entry whose
+ * region a less specific allow covers (the same peer or any peer, a
+ * wider port prefix) takes that allow's part, and where an any-peer
+ * entry is more specific than a peer's own entry that covers it (the
+ * datapath would pick the any-peer one for that peer), an entry for the
+ * peer on the any-peer entry's key is added to carry the peer's part.
+ * Without a callback (xg_policy_compile, for rules written with numeric
+ * ruleset ids) a ruleset is kept over a plain allow on one key, two
+ * different rulesets on one key are an error, and nothing is folded
+ * across keys.
  * Syncing applies the difference to the map make-before-break (widen
  * before narrowing) and then bumps the policy revision.
  */
@@ -56,6 +75,18 @@ struct xg_policy_set {
 int xg_policy_compile(const struct xg_rule *rules, size_t nrules,
 		      const struct xg_enforce *enf, size_t nenf,
 		      struct xg_policy_set *out, struct xg_err *err);
+
+/* The id of the ruleset that allows what ruleset a or ruleset b allows
+ * (a != b, a != 0); b == 0 stands for a plain allow: every request.
+ * Returns 0 or a negative errno. */
+typedef int (*xg_l7_union_fn)(void *arg, __u32 a, __u32 b, __u32 *out);
+
+/* xg_policy_compile, merging L7 rulesets with l7_union (NULL: as
+ * xg_policy_compile). */
+int xg_policy_compile_l7(const struct xg_rule *rules, size_t nrules,
+			 const struct xg_enforce *enf, size_t nenf,
+			 xg_l7_union_fn l7_union, void *arg,
+			 struct xg_policy_set *out, struct xg_err *err);
 void xg_policy_set_free(struct xg_policy_set *s);
 
 /* Splits [lo, hi] into aligned prefixes of the 16-bit port space.

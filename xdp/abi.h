@@ -411,6 +411,8 @@ struct xg_xsk_meta {
 	__u32 dst_identity;
 	__u32 cookie; /* the L3/L4 rule that admitted the flow */
 	__u32 policy_rev;
+	__u32 revnat_id; /* balanced flow: xg_revnat has the VIP the client
+			  * used (a reply to it must come from there) */
 	__u16 flags; /* enum xg_xsk_meta_flags */
 	__u8 in_src[6]; /* MACs as received: a reply to the client swaps them */
 	__u8 in_dst[6];

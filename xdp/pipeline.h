@@ -190,6 +190,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 			dst_id = ce->dst_identity;
 			if (ce->flags & XG_CT_F_ISN)
 				isn = (1ull << 32) | ce->l7_isn;
+			revnat = ce->revnat_id;
 		}
 		goto deliver;
 	}
@@ -257,7 +258,7 @@ deliver:
 	 * inlined once (its FIB parameters are a big part of the stack). */
 	if (to_l7) {
 		act = xg_redirect_l7(ctx, &pkt, &vi, src_id, dst_id, rev, isn,
-				     &verdict, &reason);
+				     revnat, &verdict, &reason);
 	} else {
 		act = xg_forward(ctx, &pkt, &verdict);
 	}

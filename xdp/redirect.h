@@ -154,8 +154,8 @@ XG_NOINLINE int xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt,
  * 32 bits are the stream's first sequence number. */
 XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 			     const struct xg_verdict_info *vi, __u32 src_id,
-			     __u32 dst_id, __u32 rev, __u64 isn, __u8 *verdict,
-			     __u16 *reason)
+			     __u32 dst_id, __u32 rev, __u64 isn, __u32 revnat,
+			     __u8 *verdict, __u16 *reason)
 {
 	struct xg_xsk_meta *meta;
 	struct xg_eth *eth;
@@ -187,6 +187,7 @@ XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 	meta->dst_identity = dst_id;
 	meta->cookie = vi->cookie;
 	meta->policy_rev = rev;
+	meta->revnat_id = revnat;
 	meta->flags = (isn >> 32) ? XG_XSK_META_F_ISN : 0;
 	__builtin_memcpy(meta->in_src, eth->src, XG_ETH_ALEN);
 	__builtin_memcpy(meta->in_dst, eth->dst, XG_ETH_ALEN);
