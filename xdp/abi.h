@@ -413,6 +413,10 @@ struct xg_xsk_meta {
 	__u32 policy_rev;
 	__u32 revnat_id; /* balanced flow: xg_revnat has the VIP the client
 			  * used (a reply to it must come from there) */
+	/* When conntrack admitted the flow (CLOCK_MONOTONIC ns): a flow
+	 * older than the fast path's start was met by an earlier daemon,
+	 * so its stream is taken up where it stands, not at isn. */
+	__u64 flow_created_ns;
 	__u16 flags; /* enum xg_xsk_meta_flags */
 	__u8 in_src[6]; /* MACs as received: a reply to the client swaps them */
 	__u8 in_dst[6];

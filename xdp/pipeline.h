@@ -70,7 +70,6 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	struct xg_hot_deny *hot;
 	__u32 zero = 0;
 	__u32 src_id = 0, dst_id = 0, rev = 0, revnat = 0;
-	__u64 isn = 0; /* L7 flows: bit 32 = known, low bits = stream start */
 	__u64 now = xg_ktime_coarse_ns();
 	__u16 reason = XG_DROP_NONE;
 	__u8 verdict = XG_VERDICT_PASS;
@@ -183,15 +182,6 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 		/* Only the client -> server direction needs the L7 engine;
 		 * replies stay in XDP. */
 		to_l7 = !is_reply && (ce->flags & XG_CT_F_L7);
-		if (to_l7) {
-			vi.l7_ruleset = ce->l7_ruleset;
-			vi.cookie = ce->cookie;
-			src_id = ce->src_identity;
-			dst_id = ce->dst_identity;
-			if (ce->flags & XG_CT_F_ISN)
-				isn = (1ull << 32) | ce->l7_isn;
-			revnat = ce->revnat_id;
-		}
 		goto deliver;
 	}
 
@@ -241,24 +231,26 @@ new_flow:
 		goto drop_flow;
 	}
 	to_l7 = vi.l7_ruleset != 0;
-	/* The fast path never sees the SYN: conntrack keeps where the
-	 * client's stream starts. */
-	if (to_l7 && (pkt.tcp_flags & (XG_TCP_SYN | XG_TCP_ACK)) == XG_TCP_SYN) {
-		__u32 seq;
+	{
+		/* The fast path never sees the SYN: conntrack keeps where
+		 * the client's stream starts. */
+		__u32 seq = 0;
+		int has_isn = to_l7 &&
+			      (pkt.tcp_flags & (XG_TCP_SYN | XG_TCP_ACK)) ==
+				      XG_TCP_SYN &&
+			      xg_tcp_seq_len(ctx, &pkt, &seq) >= 0;
 
-		if (xg_tcp_seq_len(ctx, &pkt, &seq) >= 0)
-			isn = (1ull << 32) | (__u32)(seq + 1);
+		xg_ct_create(&key, swapped, &pkt, rev, src_id, dst_id,
+			     vi.l7_ruleset, vi.cookie, revnat, now,
+			     has_isn ? seq + 1 : 0, has_isn);
 	}
-	xg_ct_create(&key, swapped, &pkt, rev, src_id, dst_id, vi.l7_ruleset,
-		     vi.cookie, revnat, now, (__u32)isn, (int)(isn >> 32));
 	admitted = 1;
 
 deliver:
 	/* One place that sends an allowed packet on, so the forward path is
 	 * inlined once (its FIB parameters are a big part of the stack). */
 	if (to_l7) {
-		act = xg_redirect_l7(ctx, &pkt, &vi, src_id, dst_id, rev, isn,
-				     revnat, &verdict, &reason);
+		act = xg_redirect_l7(ctx, &pkt, &key, rev, &verdict, &reason);
 	} else {
 		act = xg_forward(ctx, &pkt, &verdict);
 	}

@@ -150,16 +150,15 @@ XG_NOINLINE int xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt,
  * segments that carry bytes (or end the stream) go there: a SYN or a
  * bare ACK has nothing to judge and is forwarded here, so the kernel
  * still resolves neighbours for the flow.  With no socket the packet is
- * dropped: it must never pass unfiltered.  isn: bit 32 set when the low
- * 32 bits are the stream's first sequence number. */
+ * dropped: it must never pass unfiltered. */
 XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
-			     const struct xg_verdict_info *vi, __u32 src_id,
-			     __u32 dst_id, __u32 rev, __u64 isn, __u32 revnat,
+			     const struct xg_flow_key *key, __u32 rev,
 			     __u8 *verdict, __u16 *reason)
 {
+	struct xg_ct_entry *ce;
 	struct xg_xsk_meta *meta;
 	struct xg_eth *eth;
-	__u32 seq, *slot, out, key, in = xg_ifindex(ctx);
+	__u32 seq, *slot, out, xkey, in = xg_ifindex(ctx);
 	int len = xg_tcp_seq_len(ctx, pkt, &seq);
 	long act;
 
@@ -171,7 +170,12 @@ XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 	slot = xg_map_lookup(&xg_ifslots, &in);
 	if (!slot || xg_rxq(ctx) >= XG_XSK_QUEUES)
 		return XDP_DROP;
-	key = *slot * XG_XSK_QUEUES + xg_rxq(ctx);
+	xkey = *slot * XG_XSK_QUEUES + xg_rxq(ctx);
+	/* What the fast path needs of the flow is in its conntrack entry
+	 * (looked up again: the main stack has no room to carry it). */
+	ce = xg_map_lookup(&xg_ct, key);
+	if (!ce)
+		return XDP_DROP;
 	if (xg_adjust_meta(ctx, -(int)sizeof(*meta)))
 		return XDP_DROP;
 	meta = xg_data_meta(ctx);
@@ -180,15 +184,16 @@ XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 	    !xg_has(eth, sizeof(*eth), xg_data_end(ctx)))
 		return XDP_DROP;
 	meta->magic = XG_XSK_META_MAGIC;
-	meta->l7_ruleset = vi->l7_ruleset;
-	meta->isn = (__u32)isn;
+	meta->l7_ruleset = ce->l7_ruleset;
+	meta->isn = ce->l7_isn;
 	meta->in_ifindex = in;
-	meta->src_identity = src_id;
-	meta->dst_identity = dst_id;
-	meta->cookie = vi->cookie;
+	meta->src_identity = ce->src_identity;
+	meta->dst_identity = ce->dst_identity;
+	meta->cookie = ce->cookie;
 	meta->policy_rev = rev;
-	meta->revnat_id = revnat;
-	meta->flags = (isn >> 32) ? XG_XSK_META_F_ISN : 0;
+	meta->revnat_id = ce->revnat_id;
+	meta->flow_created_ns = ce->created_ns;
+	meta->flags = (ce->flags & XG_CT_F_ISN) ? XG_XSK_META_F_ISN : 0;
 	__builtin_memcpy(meta->in_src, eth->src, XG_ETH_ALEN);
 	__builtin_memcpy(meta->in_dst, eth->dst, XG_ETH_ALEN);
 	meta->pad[0] = 0;
@@ -204,7 +209,7 @@ XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 		return XDP_DROP;
 	meta->out_ifindex = out;
 
-	act = xg_redirect_map(&xg_xsks, key, XDP_DROP);
+	act = xg_redirect_map(&xg_xsks, xkey, XDP_DROP);
 	if (act != XDP_REDIRECT)
 		return XDP_DROP;
 	*verdict = XG_VERDICT_L7;

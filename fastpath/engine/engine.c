@@ -1,0 +1,758 @@
+// SPDX-License-Identifier: GPL-2.0-only
+/*
+ * The L7 flow engine; see engine.h.  Locking: the flow table is
+ * lock-free (readers under rcu_read_lock); a flow's state is guarded by
+ * its own mutex, since two workers may hold frames of one flow.  A
+ * removed flow is marked dead under its lock, taken out of the table,
+ * and freed with call_rcu once no reader can still see it.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <urcu.h>
+#include <urcu/rculfhash.h>
+
+#include "fastpath/engine/engine.h"
+#include "fastpath/flow/reasm.h"
+#include "fastpath/http/http_body.h"
+#include "fastpath/http/http_norm.h"
+#include "fastpath/http/http_parse.h"
+#include "fastpath/l7/match.h"
+#include "fastpath/pkt/frame.h"
+
+const char *const xg_fp_counter_key[XG_FP_C__MAX] = {
+#define XG__FP_KEY(name, key, text) [XG_FP_C_##name] = key,
+	XG_FP_COUNTERS(XG__FP_KEY)
+#undef XG__FP_KEY
+};
+
+const char *const xg_fp_counter_text[XG_FP_C__MAX] = {
+#define XG__FP_TEXT(name, key, text) [XG_FP_C_##name] = text,
+	XG_FP_COUNTERS(XG__FP_TEXT)
+#undef XG__FP_TEXT
+};
+
+/* The two ends in a fixed order, whichever direction a frame took. */
+struct fp_key {
+	uint8_t lo[16], hi[16];
+	uint16_t lo_port, hi_port;
+	uint8_t family;
+	uint8_t pad[3];
+};
+
+struct held {
+	uint32_t seq, end; /* stream bytes [seq, end); a FIN ends at end */
+	uint32_t ifindex;
+	uint32_t len;
+	struct xg_tcp_frame t; /* offsets into frame */
+	uint8_t *frame;
+};
+
+enum fp_state { ST_HEAD, ST_BODY, ST_DENIED };
+
+/* How long a closed or refused flow is remembered. */
+#define XG_FP_CLOSED_IDLE_NS (10ull * 1000000000ull)
+
+struct fp_flow {
+	struct cds_lfht_node node;
+	struct rcu_head rcu;
+	struct fp_key key;
+	pthread_mutex_t lock;
+	bool dead;
+	enum fp_state st;
+	struct xg_reasm rs;
+	struct xg_http_body body;
+	size_t scan;
+	struct held *held;
+	size_t n_held, cap_held;
+	bool fin_seen;
+	uint32_t fin_seq;
+	uint32_t reply_next; /* after a deny: our next sequence number */
+	uint64_t last_ns;
+};
+
+/* ----------------------------------------------------------- table -- */
+
+static void key_of(const struct xg_tcp_frame *t, struct fp_key *k)
+{
+	size_t alen = t->family == 4 ? 4 : 16;
+	int c = memcmp(t->saddr, t->daddr, alen);
+	int s_first = c < 0 || (c == 0 && t->sport <= t->dport);
+
+	memset(k, 0, sizeof(*k));
+	k->family = (uint8_t)t->family;
+	memcpy(k->lo, s_first ? t->saddr : t->daddr, alen);
+	memcpy(k->hi, s_first ? t->daddr : t->saddr, alen);
+	k->lo_port = s_first ? t->sport : t->dport;
+	k->hi_port = s_first ? t->dport : t->sport;
+}
+
+/* FNV-1a over the key: the table only needs a spread, and keys are
+ * addresses a client chooses only in part. */
+static unsigned long key_hash(const struct fp_key *k)
+{
+	const uint8_t *p = (const uint8_t *)k;
+	uint64_t h = 0xcbf29ce484222325ull;
+
+	for (size_t i = 0; i < sizeof(*k); i++)
+		h = (h ^ p[i]) * 0x100000001b3ull;
+	return (unsigned long)(h ^ (h >> 29));
+}
+
+static int key_match(struct cds_lfht_node *node, const void *key)
+{
+	const struct fp_flow *f = caa_container_of(node, struct fp_flow, node);
+
+	return !memcmp(&f->key, key, sizeof(f->key));
+}
+
+static void held_free_all(struct fp_flow *f)
+{
+	for (size_t i = 0; i < f->n_held; i++)
+		free(f->held[i].frame);
+	f->n_held = 0;
+}
+
+static void flow_free_rcu(struct rcu_head *h)
+{
+	struct fp_flow *f = caa_container_of(h, struct fp_flow, rcu);
+
+	held_free_all(f);
+	free(f->held);
+	xg_reasm_free(&f->rs);
+	pthread_mutex_destroy(&f->lock);
+	free(f);
+}
+
+/* With f->lock held and inside rcu_read_lock. */
+static void flow_remove(struct xg_fp_engine *e, struct fp_flow *f)
+{
+	if (f->dead)
+		return;
+	f->dead = true;
+	if (!cds_lfht_del(e->flows, &f->node))
+		call_rcu(&f->rcu, flow_free_rcu);
+}
+
+static struct fp_flow *flow_new(const struct xg_fp_engine *e,
+				const struct fp_key *k, uint32_t start)
+{
+	struct fp_flow *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	if (xg_reasm_init(&f->rs, start, e->lim.stream_buffer)) {
+		free(f);
+		return NULL;
+	}
+	f->key = *k;
+	pthread_mutex_init(&f->lock, NULL);
+	cds_lfht_node_init(&f->node);
+	return f;
+}
+
+/* Inside rcu_read_lock: the flow of k, created when absent. */
+static struct fp_flow *flow_get(struct xg_fp_engine *e, unsigned worker,
+				const struct fp_key *k, uint32_t start)
+{
+	unsigned long h = key_hash(k);
+	struct cds_lfht_iter it;
+	struct cds_lfht_node *n;
+	struct fp_flow *f;
+
+	cds_lfht_lookup(e->flows, h, key_match, k, &it);
+	n = cds_lfht_iter_get_node(&it);
+	if (n)
+		return caa_container_of(n, struct fp_flow, node);
+	f = flow_new(e, k, start);
+	if (!f)
+		return NULL;
+	n = cds_lfht_add_unique(e->flows, h, key_match, k, &f->node);
+	if (n != &f->node) {
+		/* another worker made it first */
+		flow_free_rcu(&f->rcu);
+		return caa_container_of(n, struct fp_flow, node);
+	}
+	e->count[worker][XG_FP_C_FLOWS]++;
+	return f;
+}
+
+/* ---------------------------------------------------------- output -- */
+
+static void send_frame(struct xg_fp_engine *e, unsigned worker,
+		       const struct xg_fp_out *out, uint32_t ifindex,
+		       const uint8_t *frame, uint32_t len)
+{
+	if (out->send(out->arg, ifindex, frame, len))
+		e->count[worker][XG_FP_C_TX_FAIL]++;
+}
+
+static int held_cmp(const void *a, const void *b)
+{
+	const struct held *x = a, *y = b;
+
+	return xg_seq_lt(x->seq, y->seq) ? -1 : x->seq != y->seq;
+}
+
+/* Sends, in stream order, every held frame whose bytes are all judged
+ * (a FIN only once everything before it is). */
+static void release_held(struct xg_fp_engine *e, unsigned worker,
+			 const struct xg_fp_out *out, struct fp_flow *f,
+			 uint32_t decided)
+{
+	size_t w = 0;
+
+	if (f->n_held > 1)
+		qsort(f->held, f->n_held, sizeof(*f->held), held_cmp);
+	for (size_t i = 0; i < f->n_held; i++) {
+		struct held *h = &f->held[i];
+
+		if (xg_seq_le(h->end, decided)) {
+			send_frame(e, worker, out, h->ifindex, h->frame, h->len);
+			free(h->frame);
+			continue;
+		}
+		f->held[w++] = *h;
+	}
+	f->n_held = w;
+}
+
+static int hold(struct xg_fp_engine *e, struct fp_flow *f,
+		const struct xg_tcp_frame *t, const uint8_t *frame,
+		uint32_t ifindex, uint32_t seq, uint32_t end)
+{
+	struct held *h;
+
+	if (f->n_held == e->lim.max_held)
+		return -ENOBUFS;
+	if (f->n_held == f->cap_held) {
+		size_t cap = f->cap_held ? f->cap_held * 2 : 8;
+		void *v = realloc(f->held, cap * sizeof(*f->held));
+
+		if (!v)
+			return -ENOMEM;
+		f->held = v;
+		f->cap_held = cap;
+	}
+	h = &f->held[f->n_held];
+	h->frame = malloc(t->len);
+	if (!h->frame)
+		return -ENOMEM;
+	memcpy(h->frame, frame, t->len);
+	h->len = t->len;
+	h->t = *t;
+	h->seq = seq;
+	h->end = end;
+	h->ifindex = ifindex;
+	f->n_held++;
+	return 0;
+}
+
+/* ------------------------------------------------------------ deny -- */
+
+static const char *status_text(int status)
+{
+	switch (status) {
+	case 400:
+		return "400 Bad Request";
+	case 431:
+		return "431 Request Header Fields Too Large";
+	default:
+		return "403 Forbidden";
+	}
+}
+
+static const char *status_body(int status)
+{
+	switch (status) {
+	case 400:
+		return "Bad Request\r\n";
+	case 431:
+		return "Request Header Fields Too Large\r\n";
+	default:
+		return "Access denied\r\n"; /* as Cilium's proxy answers */
+	}
+}
+
+/*
+ * Refuses the request at the head of the stream (status 0: cuts the
+ * flow, resetting the client too): the frames carrying
+ * it are dropped (a frame that also carries the end of an allowed
+ * request before it is cut and sent), the server gets a reset where
+ * the stream now stands, and the client the answer, in sequence after
+ * what the server has sent it (the client's acknowledgment says where)
+ * and closing the connection.
+ */
+static void deny(struct xg_fp_engine *e, unsigned worker,
+		 const struct xg_fp_out *out, struct fp_flow *f,
+		 const struct xg_xsk_meta *m, const struct xg_tcp_frame *t,
+		 const uint8_t *frame, int status)
+{
+	uint32_t decided = xg_reasm_read_seq(&f->rs);
+	uint32_t cseq = t->seq + !!(t->flags & 0x02);
+	char resp[256];
+	int rlen;
+	struct xg_tcp_seg s = { .family = t->family };
+	uint8_t buf[512];
+	uint32_t n;
+
+	for (size_t i = 0; i < f->n_held; i++) {
+		struct held *h = &f->held[i];
+
+		if (xg_seq_lt(h->seq, decided) && xg_seq_lt(decided, h->end) &&
+		    h->t.payload_len) {
+			uint32_t len = xg_tcp_frame_trim(h->frame, &h->t,
+							 decided - h->seq);
+
+			send_frame(e, worker, out, h->ifindex, h->frame, len);
+		}
+	}
+	held_free_all(f);
+
+	/* The server: a reset at exactly the next byte it expects. */
+	memcpy(s.src.mac, frame + 6, 6);
+	memcpy(s.dst.mac, frame, 6);
+	memcpy(s.src.addr, t->saddr, t->family == 4 ? 4 : 16);
+	memcpy(s.dst.addr, t->daddr, t->family == 4 ? 4 : 16);
+	s.src.port = t->sport;
+	s.dst.port = t->dport;
+	s.seq = decided;
+	s.flags = 0x04; /* RST */
+	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
+	if (n)
+		send_frame(e, worker, out, m->out_ifindex, buf, n);
+
+	/* The client: from the address it used (the VIP of a balanced
+	 * flow), on the leg it came in by. */
+	rlen = !status ? 0 : snprintf(resp, sizeof(resp),
+			"HTTP/1.1 %s\r\ncontent-length: %zu\r\n"
+			"content-type: text/plain\r\nconnection: close\r\n\r\n%s",
+			status_text(status), strlen(status_body(status)),
+			status_body(status));
+	memset(&s, 0, sizeof(s));
+	s.family = t->family;
+	memcpy(s.src.mac, m->in_dst, 6);
+	memcpy(s.dst.mac, m->in_src, 6);
+	memcpy(s.src.addr, t->daddr, t->family == 4 ? 4 : 16);
+	s.src.port = t->dport;
+	if (m->revnat_id && e->revnat) {
+		uint8_t vip[16];
+		uint16_t vport;
+
+		if (!e->revnat(e->revnat_arg, m->revnat_id, vip, &vport)) {
+			memcpy(s.src.addr, vip, t->family == 4 ? 4 : 16);
+			s.src.port = ntohs(vport);
+		}
+	}
+	memcpy(s.dst.addr, t->saddr, t->family == 4 ? 4 : 16);
+	s.dst.port = t->sport;
+	s.seq = t->ack;
+	s.ack = xg_reasm_end_seq(&f->rs);
+	if (xg_seq_lt(s.ack, cseq + t->payload_len))
+		s.ack = cseq + t->payload_len;
+	if (f->fin_seen)
+		s.ack = f->fin_seq + 1;
+	s.flags = status ? 0x19 /* FIN PSH ACK */ : 0x14 /* RST ACK */;
+	s.window = status ? 65535 : 0;
+	s.payload = resp;
+	s.payload_len = (uint32_t)rlen;
+	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
+	if (n)
+		send_frame(e, worker, out, m->in_ifindex, buf, n);
+	f->reply_next = t->ack + (uint32_t)rlen + 1;
+	f->st = ST_DENIED;
+}
+
+/* A denied flow's later frames: the client is told the connection is
+ * gone (it may not have read our FIN yet; a reset is final). */
+static void reset_client(struct xg_fp_engine *e, unsigned worker,
+			 const struct xg_fp_out *out, const struct fp_flow *f,
+			 const struct xg_xsk_meta *m,
+			 const struct xg_tcp_frame *t)
+{
+	struct xg_tcp_seg s = { .family = t->family };
+	uint8_t buf[128];
+	uint32_t n;
+
+	memcpy(s.src.mac, m->in_dst, 6);
+	memcpy(s.dst.mac, m->in_src, 6);
+	memcpy(s.src.addr, t->daddr, t->family == 4 ? 4 : 16);
+	memcpy(s.dst.addr, t->saddr, t->family == 4 ? 4 : 16);
+	s.src.port = t->dport;
+	s.dst.port = t->sport;
+	if (m->revnat_id && e->revnat) {
+		uint8_t vip[16];
+		uint16_t vport;
+
+		if (!e->revnat(e->revnat_arg, m->revnat_id, vip, &vport)) {
+			memcpy(s.src.addr, vip, t->family == 4 ? 4 : 16);
+			s.src.port = ntohs(vport);
+		}
+	}
+	s.seq = f->reply_next;
+	s.flags = 0x04;
+	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
+	if (n)
+		send_frame(e, worker, out, m->in_ifindex, buf, n);
+}
+
+/* ---------------------------------------------------------- verdict -- */
+
+static void copy_field(char *dst, size_t cap, const char *src, size_t n)
+{
+	if (n >= cap)
+		n = cap - 1;
+	memcpy(dst, src, n);
+	dst[n] = 0;
+}
+
+static void record(struct xg_fp_engine *e, const struct xg_tcp_frame *t,
+		   uint64_t now, uint32_t ruleset, int rule, int status,
+		   const struct xg_http_req *r, const struct xg_http_norm *nm)
+{
+	struct xg_fp_event *ev;
+	size_t alen = t->family == 4 ? 4 : 16;
+
+	pthread_mutex_lock(&e->ev_lock);
+	ev = &e->ev[e->ev_next++ % XG_FP_EVENTS];
+	memset(ev, 0, sizeof(*ev));
+	ev->ts_ns = now;
+	ev->family = (uint8_t)t->family;
+	memcpy(ev->client, t->saddr, alen);
+	memcpy(ev->server, t->daddr, alen);
+	ev->cport = t->sport;
+	ev->sport = t->dport;
+	ev->ruleset = ruleset;
+	ev->rule = rule;
+	ev->status = (uint16_t)status;
+	if (r && r->method.p)
+		copy_field(ev->method, sizeof(ev->method), r->method.p,
+			   r->method.n);
+	if (nm)
+		copy_field(ev->path, sizeof(ev->path), nm->path, nm->path_n);
+	if (nm)
+		copy_field(ev->host, sizeof(ev->host), nm->host, nm->host_n);
+	pthread_mutex_unlock(&e->ev_lock);
+}
+
+/* Judges one request head: 1 allowed, 0 denied (*status set). */
+static int judge(struct xg_fp_engine *e, unsigned worker,
+		 const struct xg_xsk_meta *m, const struct xg_tcp_frame *t,
+		 const struct xg_http_req *r, uint64_t now, int *status)
+{
+	struct xg_l7_hdr hdrs[XG_HTTP_MAX_HEADERS];
+	struct xg_http_norm nm;
+	struct xg_l7_request rq = {};
+	const struct xg_l7_table *tab;
+	const struct xg_l7_set *set;
+	const char *why;
+	int rule = -1, ok;
+
+	if (xg_http_normalise(r, &nm, &why)) {
+		*status = 400;
+		e->count[worker][XG_FP_C_BAD_REQUEST]++;
+		record(e, t, now, m->l7_ruleset, -1, 400, r, NULL);
+		return 0;
+	}
+	for (size_t i = 0; i < r->n_hdrs; i++) {
+		hdrs[i].name = r->hdrs[i].name.p;
+		hdrs[i].name_n = r->hdrs[i].name.n;
+		hdrs[i].value = r->hdrs[i].value.p;
+		hdrs[i].value_n = r->hdrs[i].value.n;
+	}
+	rq.method = r->method.p;
+	rq.method_n = r->method.n;
+	rq.path = nm.path;
+	rq.path_n = nm.path_n;
+	rq.host = nm.host_n ? nm.host : NULL;
+	rq.host_n = nm.host_n;
+	rq.hdrs = hdrs;
+	rq.n_hdrs = r->n_hdrs;
+
+	tab = rcu_dereference(e->table);
+	set = tab ? xg_l7_table_find(tab, m->l7_ruleset) : NULL;
+	if (!set) {
+		*status = 403;
+		e->count[worker][XG_FP_C_NO_RULESET]++;
+		record(e, t, now, m->l7_ruleset, -1, 403, r, &nm);
+		return 0;
+	}
+	ok = xg_l7_match(tab, worker, set, &rq, &rule) == 1;
+	*status = ok ? 0 : 403;
+	e->count[worker][ok ? XG_FP_C_ALLOWED : XG_FP_C_DENIED]++;
+	record(e, t, now, m->l7_ruleset, ok ? rule : -1, *status, r, &nm);
+	return ok;
+}
+
+/* Runs the request machine over the bytes that are in order; returns
+ * 0, or the status a request was refused with. */
+static int run_http(struct xg_fp_engine *e, unsigned worker,
+		    const struct xg_xsk_meta *m, const struct xg_tcp_frame *t,
+		    struct fp_flow *f, uint64_t now)
+{
+	struct xg_http_limits lim = { .max_head = e->lim.max_head,
+				      .max_headers = e->lim.max_headers };
+	struct xg_http_req req;
+	const uint8_t *p;
+	size_t n, used;
+	int rc, status;
+
+	while ((n = xg_reasm_peek(&f->rs, &p))) {
+		if (f->st == ST_BODY) {
+			rc = xg_http_body_feed(&f->body, p, n, &used);
+			if (rc == XG_HTTP_BAD) {
+				e->count[worker][XG_FP_C_BAD_REQUEST]++;
+				record(e, t, now, m->l7_ruleset, -1, 400, NULL,
+				       NULL);
+				return 400;
+			}
+			xg_reasm_consume(&f->rs, used);
+			if (rc == XG_HTTP_OK)
+				f->st = ST_HEAD;
+			continue;
+		}
+		rc = xg_http_parse_head(p, n, &lim, &req, &f->scan);
+		if (rc == XG_HTTP_MORE)
+			break;
+		if (rc == XG_HTTP_BAD || rc == XG_HTTP_TOO_LARGE) {
+			status = rc == XG_HTTP_BAD ? 400 : 431;
+			e->count[worker][rc == XG_HTTP_BAD ?
+						 XG_FP_C_BAD_REQUEST :
+						 XG_FP_C_TOO_LARGE]++;
+			record(e, t, now, m->l7_ruleset, -1, status, NULL, NULL);
+			return status;
+		}
+		if (!judge(e, worker, m, t, &req, now, &status))
+			return status;
+		xg_reasm_consume(&f->rs, req.head_len);
+		f->scan = 0;
+		xg_http_body_start(&f->body, &req);
+		if (req.body != XG_HTTP_BODY_NONE)
+			f->st = ST_BODY;
+	}
+	return 0;
+}
+
+/* ------------------------------------------------------------ entry -- */
+
+void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
+		  const struct xg_fp_out *out, const struct xg_xsk_meta *m,
+		  const uint8_t *frame, uint32_t len, uint64_t now_ns)
+{
+	struct xg_tcp_frame t;
+	struct fp_key k;
+	struct fp_flow *f;
+	uint32_t seq, end, decided, start;
+	int rc, status;
+
+	if (!m || m->magic != XG_XSK_META_MAGIC) {
+		e->count[worker][XG_FP_C_NO_META]++;
+		return;
+	}
+	if (xg_tcp_frame_parse(frame, len, &t)) {
+		e->count[worker][XG_FP_C_BAD_FRAME]++;
+		return;
+	}
+	seq = t.seq + !!(t.flags & 0x02); /* a SYN's data starts after it */
+	end = seq + t.payload_len;
+	key_of(&t, &k);
+	/* Met mid-stream (conntrack saw no SYN because the policy became
+	 * L7 under the flow, or the flow is older than this fast path: an
+	 * earlier daemon judged its start): the stream is taken up here,
+	 * so these bytes must start a request. */
+	start = (m->flags & XG_XSK_META_F_ISN) &&
+				m->flow_created_ns >= e->started_ns ?
+			m->isn :
+			seq;
+
+	rcu_read_lock();
+	f = flow_get(e, worker, &k, start);
+	if (!f) {
+		rcu_read_unlock();
+		e->count[worker][XG_FP_C_HELD_FULL]++;
+		return;
+	}
+	pthread_mutex_lock(&f->lock);
+	if (f->dead)
+		goto out; /* closed under us: the frame goes nowhere */
+	f->last_ns = now_ns;
+	if (f->st == ST_DENIED) {
+		e->count[worker][XG_FP_C_AFTER_DENY]++;
+		if (t.payload_len || (t.flags & 0x01))
+			reset_client(e, worker, out, f, m, &t);
+		goto out;
+	}
+	if (t.flags & 0x04) { /* RST: the flow ends here */
+		send_frame(e, worker, out, m->out_ifindex, frame, t.len);
+		flow_remove(e, f);
+		goto out;
+	}
+	if (t.payload_len) {
+		rc = xg_reasm_insert(&f->rs, seq, frame + t.payload,
+				     t.payload_len);
+		if (rc == XG_REASM_CONFLICT) {
+			e->count[worker][XG_FP_C_CONFLICT]++;
+			deny(e, worker, out, f, m, &t, frame, 0);
+			goto out;
+		}
+		if (rc != XG_REASM_OK) {
+			e->count[worker][rc == XG_REASM_FULL ?
+						 XG_FP_C_WINDOW_FULL :
+						 XG_FP_C_OLD_DATA]++;
+			goto out; /* dropped: TCP sends it again */
+		}
+	}
+	if (t.flags & 0x01) {
+		f->fin_seen = true;
+		f->fin_seq = end;
+	}
+	status = run_http(e, worker, m, &t, f, now_ns);
+	if (status) {
+		deny(e, worker, out, f, m, &t, frame, status);
+		goto out;
+	}
+	decided = xg_reasm_read_seq(&f->rs);
+	if (!f->n_held && xg_seq_le(end, decided)) {
+		/* all of it judged and nothing before it waits: straight on */
+		send_frame(e, worker, out, m->out_ifindex, frame, t.len);
+	} else {
+		if (hold(e, f, &t, frame, m->out_ifindex, seq, end))
+			e->count[worker][XG_FP_C_HELD_FULL]++;
+		release_held(e, worker, out, f, decided);
+	}
+out:
+	pthread_mutex_unlock(&f->lock);
+	rcu_read_unlock();
+}
+
+void xg_fp_expire(struct xg_fp_engine *e, uint64_t now_ns)
+{
+	struct cds_lfht_iter it;
+	struct fp_flow *f;
+	unsigned long n = 0;
+
+	rcu_read_lock();
+	cds_lfht_for_each_entry (e->flows, &it, f, node) {
+		pthread_mutex_lock(&f->lock);
+		/* A flow whose client has finished, or that was refused,
+		 * only waits for stray retransmissions. */
+		uint64_t idle = f->fin_seen || f->st == ST_DENIED ?
+					XG_FP_CLOSED_IDLE_NS :
+					e->lim.idle_ns;
+
+		if (!f->dead && now_ns - f->last_ns > idle) {
+			flow_remove(e, f);
+			n++;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	rcu_read_unlock();
+	e->count[0][XG_FP_C_EXPIRED] += n;
+}
+
+/* --------------------------------------------------------- lifetime -- */
+
+int xg_fp_engine_init(struct xg_fp_engine *e, const struct xg_fp_limits *lim,
+		      unsigned n_workers)
+{
+	memset(e, 0, sizeof(*e));
+	e->lim = *lim;
+	if (!n_workers || !lim->stream_buffer || lim->max_head > lim->stream_buffer)
+		return -EINVAL;
+	e->n_workers = n_workers;
+	e->count = calloc(n_workers, sizeof(*e->count));
+	if (!e->count)
+		return -ENOMEM;
+	e->flows = cds_lfht_new(1024, 1024, 0,
+				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
+	if (!e->flows) {
+		free(e->count);
+		return -ENOMEM;
+	}
+	pthread_mutex_init(&e->ev_lock, NULL);
+	{
+		struct timespec ts;
+
+		/* the clock XDP stamps conntrack with */
+		clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+		e->started_ns = (uint64_t)ts.tv_sec * 1000000000ull +
+				(uint64_t)ts.tv_nsec;
+	}
+	return 0;
+}
+
+void xg_fp_engine_fini(struct xg_fp_engine *e)
+{
+	struct cds_lfht_iter it;
+	struct fp_flow *f;
+
+	if (!e->flows)
+		return;
+	rcu_read_lock();
+	cds_lfht_for_each_entry (e->flows, &it, f, node) {
+		pthread_mutex_lock(&f->lock);
+		flow_remove(e, f);
+		pthread_mutex_unlock(&f->lock);
+	}
+	rcu_read_unlock();
+	rcu_barrier(); /* every flow freed */
+	cds_lfht_destroy(e->flows, NULL);
+	e->flows = NULL;
+	if (e->table)
+		xg_l7_table_free(e->table);
+	free(e->count);
+	pthread_mutex_destroy(&e->ev_lock);
+}
+
+void xg_fp_publish(struct xg_fp_engine *e, struct xg_l7_table *t)
+{
+	struct xg_l7_table *old = e->table;
+
+	rcu_assign_pointer(e->table, t);
+	synchronize_rcu();
+	if (old)
+		xg_l7_table_free(old);
+}
+
+const struct xg_l7_table *xg_fp_table(const struct xg_fp_engine *e)
+{
+	return e->table;
+}
+
+void xg_fp_counters(const struct xg_fp_engine *e, uint64_t out[XG_FP_C__MAX])
+{
+	memset(out, 0, sizeof(uint64_t) * XG_FP_C__MAX);
+	for (unsigned w = 0; w < e->n_workers; w++)
+		for (int c = 0; c < XG_FP_C__MAX; c++)
+			out[c] += __atomic_load_n(&e->count[w][c],
+						  __ATOMIC_RELAXED);
+}
+
+unsigned long xg_fp_flow_count(struct xg_fp_engine *e)
+{
+	long before, after;
+	unsigned long n;
+
+	rcu_read_lock();
+	cds_lfht_count_nodes(e->flows, &before, &n, &after);
+	rcu_read_unlock();
+	return n;
+}
+
+size_t xg_fp_events(struct xg_fp_engine *e, struct xg_fp_event *out, size_t n)
+{
+	size_t have, first;
+
+	pthread_mutex_lock(&e->ev_lock);
+	have = e->ev_next < XG_FP_EVENTS ? (size_t)e->ev_next : XG_FP_EVENTS;
+	if (n > have)
+		n = have;
+	first = (size_t)(e->ev_next - n);
+	for (size_t i = 0; i < n; i++)
+		out[i] = e->ev[(first + i) % XG_FP_EVENTS];
+	pthread_mutex_unlock(&e->ev_lock);
+	return n;
+}
