@@ -721,6 +721,59 @@ static int key_maglev(struct ctx *x, const config_setting_t *s,
 	return 0;
 }
 
+/* AF_XDP rings hold a power of two of descriptors. */
+static int key_pow2(struct ctx *x, const config_setting_t *s, const char *path,
+		    const struct key *k)
+{
+	long long v, lo;
+	int ret = get_int(x, s, path, k, &v);
+
+	if (ret)
+		return ret;
+	if (v & (v - 1)) {
+		/* the range's ends are powers of two: both are within it */
+		for (lo = 1; lo * 2 < v; lo *= 2)
+			;
+		return fail(
+			x, s, path,
+			"must be a power of two, and %lld is not (nearest: %lld or %lld)",
+			v, lo, lo * 2);
+	}
+	*(__u32 *)field(x, k) = (__u32)v;
+	return 0;
+}
+
+/*
+ * A request head is reassembled whole in its flow's stream buffer before
+ * it is judged: one larger than the buffer could never be.  The error is
+ * on whichever of the two keys the file sets, max_head first.
+ */
+static int key_fastpath(struct ctx *x, const config_setting_t *s,
+			const char *path, const struct key *k)
+{
+	const config_setting_t *m;
+	char head[160], buf[160];
+	const char *at = head;
+	int ret = walk_group(x, s, path, k->sub);
+
+	if (ret)
+		return ret;
+	if (x->c->fastpath.max_head <= x->c->fastpath.stream_buffer)
+		return 0;
+	join(head, sizeof(head), path, "max_head");
+	join(buf, sizeof(buf), path, "stream_buffer");
+	m = config_setting_get_member(s, "max_head");
+	if (!m) {
+		m = config_setting_get_member(s, "stream_buffer");
+		at = buf;
+	}
+	return fail(
+		x, m, at,
+		"%s (%u bytes) is larger than %s (%u bytes): a request head must fit in a flow's stream buffer",
+		head, x->c->fastpath.max_head, buf,
+		x->c->fastpath.stream_buffer);
+}
+
 /*
  * Metrics are served on loopback only (a project rule): the endpoint
  * has no authentication, so exposing it is a proxy's job.  Only address
@@ -801,8 +854,6 @@ not_loopback:
 
 static const char *const fwd_words[] = {"fib", "pass", NULL};
 static const int fwd_vals[] = {XG_FWD_FIB, XG_FWD_PASS};
-static const char *const fp_words[] = {"afxdp", "dpdk", NULL};
-static const int fp_vals[] = {XG_FP_AFXDP, XG_FP_DPDK};
 static const char *const level_words[] = {"warn", "info", "debug", NULL};
 static const int level_vals[] = {XG_LOG_WARN, XG_LOG_INFO, XG_LOG_DEBUG};
 
@@ -864,25 +915,28 @@ static const struct key api_keys[] = {
 	{.name = NULL},
 };
 
+#define FP(n, lo, hi, u)                                           \
+	{                                                          \
+		.name = #n, .fn = key_u32, .off = OFF(fastpath.n), \
+		.min = lo, .max = hi, .unit = u                    \
+	}
+
 static const struct key fastpath_keys[] = {
-	{.name = "backend",
-	 .fn = key_enum,
-	 .off = OFF(fastpath.backend),
-	 .words = fp_words,
-	 .vals = fp_vals},
-	{.name = "workers",
-	 .fn = key_u32,
-	 .off = OFF(fastpath.workers),
-	 .min = 0,
-	 .max = 1024,
-	 .unit = "threads"},
-	{.name = "busy_poll", .fn = key_bool, .off = OFF(fastpath.busy_poll)},
-	{.name = "l7_max_head",
-	 .fn = key_u32,
-	 .off = OFF(fastpath.l7_max_head),
-	 .min = 1024,
+	{.name = "enabled", .fn = key_bool, .off = OFF(fastpath.enabled)},
+	FP(queues, 1, XG_CONF_FP_QUEUES_MAX, "queues"),
+	{.name = "frames",
+	 .fn = key_pow2,
+	 .off = OFF(fastpath.frames),
+	 .min = 256,
 	 .max = 65536,
-	 .unit = "bytes"},
+	 .unit = "frames"},
+	{.name = "zerocopy", .fn = key_bool, .off = OFF(fastpath.zerocopy)},
+	{.name = "busy_poll", .fn = key_bool, .off = OFF(fastpath.busy_poll)},
+	FP(stream_buffer, 4096, 16 << 20, "bytes"),
+	FP(max_head, 1024, 65536, "bytes"),
+	FP(max_headers, 1, XG_CONF_FP_HEADERS_MAX, "headers"),
+	FP(max_held, 16, 65536, "frames"),
+	FP(idle_timeout, 1, 86400, "seconds"),
 	{.name = NULL},
 };
 
@@ -917,7 +971,7 @@ static const struct key root_keys[] = {
 	{.name = "timeouts", .fn = key_group, .sub = timeout_keys},
 	{.name = "events", .fn = key_group, .sub = events_keys},
 	{.name = "api", .fn = key_group, .sub = api_keys},
-	{.name = "fastpath", .fn = key_group, .sub = fastpath_keys},
+	{.name = "fastpath", .fn = key_fastpath, .sub = fastpath_keys},
 	{.name = "log", .fn = key_group, .sub = log_keys},
 	{.name = NULL},
 };
@@ -1238,10 +1292,17 @@ void xg_conf_default(struct xg_conf *c)
 	snprintf(c->api.metrics_host, sizeof(c->api.metrics_host), "127.0.0.1");
 	c->api.metrics_port = 9966;
 
-	c->fastpath.backend = XG_FP_AFXDP;
-	c->fastpath.workers = 0;
+	/* fastpath/engine/engine.h's XG_FP_LIMITS_DEFAULT */
+	c->fastpath.enabled = true;
+	c->fastpath.queues = 1;
+	c->fastpath.frames = 4096;
+	c->fastpath.zerocopy = true;
 	c->fastpath.busy_poll = false;
-	c->fastpath.l7_max_head = 8192;
+	c->fastpath.stream_buffer = 65536;
+	c->fastpath.max_head = 8192;
+	c->fastpath.max_headers = XG_CONF_FP_HEADERS_MAX;
+	c->fastpath.max_held = 1024;
+	c->fastpath.idle_timeout = 300;
 
 	c->log.level = XG_LOG_INFO;
 }
@@ -1284,9 +1345,4 @@ void xg_conf_to_loader_opts(const struct xg_conf *c, struct xg_loader_opts *o)
 const char *xg_kv_type_str(enum xg_kv_type t)
 {
 	return t == XG_KV_ETCD ? "etcd" : "file";
-}
-
-const char *xg_fp_backend_str(enum xg_fp_backend b)
-{
-	return b == XG_FP_DPDK ? "dpdk" : "afxdp";
 }

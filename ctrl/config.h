@@ -34,9 +34,12 @@
 #define XG_CONF_MAP_MIN 1024u
 /* The file is read whole; a config this large is not a config. */
 #define XG_CONF_FILE_MAX (1u << 20)
+/* fastpath: worker threads per interface, one per rx queue. */
+#define XG_CONF_FP_QUEUES_MAX 64
+/* fastpath.max_headers: the HTTP parser's XG_HTTP_MAX_HEADERS. */
+#define XG_CONF_FP_HEADERS_MAX 64
 
 enum xg_kv_type { XG_KV_FILE, XG_KV_ETCD };
-enum xg_fp_backend { XG_FP_AFXDP, XG_FP_DPDK };
 
 struct xg_conf_iface {
 	char name[XG_CONF_IFNAME_MAX + 1];
@@ -86,11 +89,37 @@ struct xg_conf {
 		char metrics_host[46];
 		__u16 metrics_port;
 	} api;
+	/*
+	 * The L7 fast path: flows whose policy has HTTP rules go over AF_XDP
+	 * to worker threads in xgated that parse and judge each request.
+	 */
 	struct {
-		enum xg_fp_backend backend;
-		__u32 workers; /* 0: one per rx queue */
+		bool enabled; /* default true: L7 policies need it */
+		/* rx queues served per interface = worker threads,
+		 * 1..64, default 1 */
+		__u32 queues;
+		/* AF_XDP buffers per socket, a power of two, 256..65536,
+		 * default 4096 */
+		__u32 frames;
+		/* ask for zero-copy (falls back to copy mode), default true */
+		bool zerocopy;
+		/* SO_PREFER_BUSY_POLL; default false (spins a core: not on
+		 * small machines) */
 		bool busy_poll;
-		__u32 l7_max_head; /* bytes of an HTTP request head */
+		/* bytes per flow, 4096..16 MiB, default 65536 */
+		__u32 stream_buffer;
+		/* request head limit, 1024..65536, default 8192;
+		 * must be <= stream_buffer */
+		__u32 max_head;
+		/* 1..64 (the parser's hard limit XG_HTTP_MAX_HEADERS is 64),
+		 * default 64 */
+		__u32 max_headers;
+		/* frames held per flow while a head is judged, 16..65536,
+		 * default 1024 */
+		__u32 max_held;
+		/* seconds before an idle flow is forgotten, 1..86400,
+		 * default 300 */
+		__u32 idle_timeout;
 	} fastpath;
 	struct {
 		enum xg_log_level level;
@@ -122,6 +151,5 @@ void xg_conf_free(struct xg_conf *c);
 void xg_conf_to_loader_opts(const struct xg_conf *c, struct xg_loader_opts *o);
 
 const char *xg_kv_type_str(enum xg_kv_type t);
-const char *xg_fp_backend_str(enum xg_fp_backend b);
 
 #endif /* XGATE_CTRL_CONFIG_H */

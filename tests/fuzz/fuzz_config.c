@@ -101,8 +101,15 @@ static void check_conf(const struct xg_conf *c)
 			      IN6_IS_ADDR_LOOPBACK(&a6));
 		CHECK(c->api.metrics_port);
 	}
-	CHECK(c->fastpath.workers <= 1024);
-	CHECK(in(c->fastpath.l7_max_head, 1024, 65536));
+	CHECK(in(c->fastpath.queues, 1, XG_CONF_FP_QUEUES_MAX));
+	CHECK(in(c->fastpath.frames, 256, 65536) &&
+	      !(c->fastpath.frames & (c->fastpath.frames - 1)));
+	CHECK(in(c->fastpath.stream_buffer, 4096, 16 << 20));
+	CHECK(in(c->fastpath.max_head, 1024, 65536));
+	CHECK(c->fastpath.max_head <= c->fastpath.stream_buffer);
+	CHECK(in(c->fastpath.max_headers, 1, XG_CONF_FP_HEADERS_MAX));
+	CHECK(in(c->fastpath.max_held, 16, 65536));
+	CHECK(in(c->fastpath.idle_timeout, 1, 86400));
 	CHECK(in(c->log.level, XG_LOG_WARN, XG_LOG_DEBUG));
 }
 

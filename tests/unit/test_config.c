@@ -64,10 +64,16 @@ static void test_shipped(void **state)
 	assert_string_equal(c.api.metrics, "127.0.0.1:9966");
 	assert_string_equal(c.api.metrics_host, "127.0.0.1");
 	assert_int_equal(c.api.metrics_port, 9966);
-	assert_int_equal(c.fastpath.backend, XG_FP_AFXDP);
-	assert_int_equal(c.fastpath.workers, 0);
+	assert_true(c.fastpath.enabled);
+	assert_int_equal(c.fastpath.queues, 1);
+	assert_int_equal(c.fastpath.frames, 4096);
+	assert_true(c.fastpath.zerocopy);
 	assert_false(c.fastpath.busy_poll);
-	assert_int_equal(c.fastpath.l7_max_head, 8192);
+	assert_int_equal(c.fastpath.stream_buffer, 65536);
+	assert_int_equal(c.fastpath.max_head, 8192);
+	assert_int_equal(c.fastpath.max_headers, 64);
+	assert_int_equal(c.fastpath.max_held, 1024);
+	assert_int_equal(c.fastpath.idle_timeout, 300);
 	assert_int_equal(c.log.level, XG_LOG_INFO);
 
 	xg_conf_to_loader_opts(&c, &o);
@@ -125,10 +131,17 @@ static void check_defaults(const struct xg_conf *c)
 	assert_string_equal(c->api.socket, "/run/xgate/xgate.sock");
 	assert_string_equal(c->api.metrics, "127.0.0.1:9966");
 	assert_int_equal(c->api.metrics_port, 9966);
-	assert_int_equal(c->fastpath.backend, XG_FP_AFXDP);
-	assert_int_equal(c->fastpath.workers, 0);
+	/* the fast path's: fastpath/engine/engine.h XG_FP_LIMITS_DEFAULT */
+	assert_true(c->fastpath.enabled);
+	assert_int_equal(c->fastpath.queues, 1);
+	assert_int_equal(c->fastpath.frames, 4096);
+	assert_true(c->fastpath.zerocopy);
 	assert_false(c->fastpath.busy_poll);
-	assert_int_equal(c->fastpath.l7_max_head, 8192);
+	assert_int_equal(c->fastpath.stream_buffer, 64 << 10);
+	assert_int_equal(c->fastpath.max_head, 8192);
+	assert_int_equal(c->fastpath.max_headers, 64);
+	assert_int_equal(c->fastpath.max_held, 1024);
+	assert_int_equal(c->fastpath.idle_timeout, 300);
 	assert_int_equal(c->log.level, XG_LOG_INFO);
 }
 
@@ -187,7 +200,7 @@ static void test_forms(void **state)
 		"maps = { ipcache = 0x100000; policy = 1048576L;\n"
 		"  conntrack = 67108864; maglev_table_size = 131071; };\n"
 		"api = { metrics = \"[::1]:9966\"; };\n"
-		"fastpath = { backend = \"dpdk\"; workers = 4; busy_poll = true; };\n"
+		"fastpath = { queues = 4; busy_poll = true; };\n"
 		"log = { level = \"debug\"; };\n";
 	struct xg_err e = {0};
 	struct xg_conf c;
@@ -216,9 +229,9 @@ static void test_forms(void **state)
 	assert_int_equal(c.maps.maglev_table_size, 131071);
 	assert_string_equal(c.api.metrics_host, "::1");
 	assert_int_equal(c.api.metrics_port, 9966);
-	assert_int_equal(c.fastpath.backend, XG_FP_DPDK);
-	assert_int_equal(c.fastpath.workers, 4);
+	assert_int_equal(c.fastpath.queues, 4);
 	assert_true(c.fastpath.busy_poll);
+	assert_int_equal(c.fastpath.frames, 4096);
 	assert_int_equal(c.log.level, XG_LOG_DEBUG);
 
 	assert_int_equal(
@@ -244,6 +257,85 @@ static void test_forms(void **state)
 	assert_int_equal(c.api.metrics_port, 0);
 }
 
+/* The fast path: every key set, the limits' ends, and a group given in
+ * part. */
+static void test_fastpath(void **state)
+{
+	static const char text[] = "fastpath = {\n"
+				   "  enabled = false;\n"
+				   "  queues = 8;\n"
+				   "  frames = 2048;\n"
+				   "  zerocopy = false;\n"
+				   "  busy_poll = true;\n"
+				   "  stream_buffer = 1048576;\n"
+				   "  max_head = 16384;\n"
+				   "  max_headers = 32;\n"
+				   "  max_held = 256;\n"
+				   "  idle_timeout = 60;\n"
+				   "};\n";
+	struct xg_err e = {0};
+	struct xg_conf c, d;
+	int ret = xg_conf_load_string("t.conf", text, &c, &e);
+
+	if (ret)
+		fail_msg("%s:%d: %s", e.where, e.line, e.msg);
+	assert_false(c.fastpath.enabled);
+	assert_int_equal(c.fastpath.queues, 8);
+	assert_int_equal(c.fastpath.frames, 2048);
+	assert_false(c.fastpath.zerocopy);
+	assert_true(c.fastpath.busy_poll);
+	assert_int_equal(c.fastpath.stream_buffer, 1 << 20);
+	assert_int_equal(c.fastpath.max_head, 16384);
+	assert_int_equal(c.fastpath.max_headers, 32);
+	assert_int_equal(c.fastpath.max_held, 256);
+	assert_int_equal(c.fastpath.idle_timeout, 60);
+
+	/* the ends of each range; max_head may equal stream_buffer */
+	ret = xg_conf_load_string("t.conf",
+				  "fastpath = { queues = 64; frames = 65536;\n"
+				  "  stream_buffer = 16777216; max_head = 65536;\n"
+				  "  max_headers = 64; max_held = 65536;\n"
+				  "  idle_timeout = 86400; };\n",
+				  &c, &e);
+	if (ret)
+		fail_msg("%s:%d: %s", e.where, e.line, e.msg);
+	assert_int_equal(c.fastpath.queues, XG_CONF_FP_QUEUES_MAX);
+	assert_int_equal(c.fastpath.frames, 65536);
+	assert_int_equal(c.fastpath.stream_buffer, 16 << 20);
+	assert_int_equal(c.fastpath.max_head, 65536);
+	assert_int_equal(c.fastpath.max_held, 65536);
+	assert_int_equal(c.fastpath.idle_timeout, 86400);
+	ret = xg_conf_load_string("t.conf",
+				  "fastpath = { queues = 1; frames = 256;\n"
+				  "  stream_buffer = 4096; max_head = 4096;\n"
+				  "  max_headers = 1; max_held = 16;\n"
+				  "  idle_timeout = 1; };\n",
+				  &c, &e);
+	if (ret)
+		fail_msg("%s:%d: %s", e.where, e.line, e.msg);
+	assert_int_equal(c.fastpath.frames, 256);
+	assert_int_equal(c.fastpath.stream_buffer, 4096);
+	assert_int_equal(c.fastpath.max_head, 4096);
+	assert_int_equal(c.fastpath.max_headers, 1);
+	assert_int_equal(c.fastpath.max_held, 16);
+	assert_int_equal(c.fastpath.idle_timeout, 1);
+
+	/* one key changed, the rest at their defaults */
+	assert_int_equal(xg_conf_load_string("t.conf",
+					     "fastpath = { enabled = false; };\n",
+					     &c, &e),
+			 0);
+	xg_conf_default(&d);
+	d.fastpath.enabled = false;
+	assert_memory_equal(&c, &d, sizeof(c));
+	/* an empty group is every default */
+	assert_int_equal(xg_conf_load_string("t.conf", "fastpath = { };\n", &c,
+					     &e),
+			 0);
+	xg_conf_default(&d);
+	assert_memory_equal(&c, &d, sizeof(c));
+}
+
 struct bad {
 	const char *text;
 	const char *key; /* "" when the error has none (syntax) */
@@ -265,6 +357,10 @@ static const struct bad bad[] = {
 	 "did you mean 'maps.conntrack'?"},
 	{"fastpath = { l7 = { max = 1; }; };\n", "fastpath.l7", 1,
 	 "unknown key 'fastpath.l7'"},
+	{"fastpath = {\n  queues = 2;\n  queue = 2;\n};\n", "fastpath.queue",
+	 3, "unknown key 'fastpath.queue' (did you mean 'fastpath.queues'?)"},
+	{"fastpath = { workers = 4; };\n", "fastpath.workers", 1,
+	 "unknown key 'fastpath.workers'"},
 
 	/* wrong types */
 	{"maps = {\n  ipcache = \"big\";\n};\n", "maps.ipcache", 2,
@@ -274,6 +370,12 @@ static const struct bad bad[] = {
 	{"forward = 1;\n", "forward", 1, "must be a string, not an integer"},
 	{"events = {\n verdicts = 1;\n};\n", "events.verdicts", 2,
 	 "must be true or false, not an integer"},
+	{"fastpath = {\n  zerocopy = \"yes\";\n};\n", "fastpath.zerocopy", 2,
+	 "must be true or false, not a string"},
+	{"fastpath = { queues = \"4\"; };\n", "fastpath.queues", 1,
+	 "must be an integer, not a string"},
+	{"fastpath = true;\n", "fastpath", 1,
+	 "must be a group { ... }, not a boolean"},
 	{"maps = 5;\n", "maps", 1, "must be a group { ... }, not an integer"},
 	{"interfaces = \"gw0\";\n", "interfaces", 1,
 	 "must be a list ( { name = ...; }, ... ), not a string"},
@@ -305,10 +407,37 @@ static const struct bad bad[] = {
 	 "must be 0 to 1000000 events per second"},
 	{"kvstore = { type = \"etcd\"; timeout_ms = 50; };\n",
 	 "kvstore.timeout_ms", 1, "must be 100 to 60000 milliseconds"},
-	{"fastpath = { l7_max_head = 100; };\n", "fastpath.l7_max_head", 1,
-	 "must be 1024 to 65536 bytes, not 100"},
-	{"fastpath = { workers = 5000; };\n", "fastpath.workers", 1,
-	 "must be 0 to 1024 threads"},
+	{"fastpath = { queues = 0; };\n", "fastpath.queues", 1,
+	 "must be 1 to 64 queues, not 0"},
+	{"fastpath = {\n  queues = 65;\n};\n", "fastpath.queues", 2,
+	 "must be 1 to 64 queues, not 65"},
+	{"fastpath = { frames = 128; };\n", "fastpath.frames", 1,
+	 "must be 256 to 65536 frames, not 128"},
+	{"fastpath = { frames = 131072; };\n", "fastpath.frames", 1,
+	 "must be 256 to 65536 frames, not 131072"},
+	{"fastpath = {\n\n  frames = 3000;\n};\n", "fastpath.frames", 3,
+	 "must be a power of two, and 3000 is not (nearest: 2048 or 4096)"},
+	{"fastpath = { frames = 65535; };\n", "fastpath.frames", 1,
+	 "must be a power of two, and 65535 is not (nearest: 32768 or 65536)"},
+	{"fastpath = { stream_buffer = 16777217; };\n",
+	 "fastpath.stream_buffer", 1,
+	 "must be 4096 to 16777216 bytes, not 16777217"},
+	{"fastpath = { max_head = 512; };\n", "fastpath.max_head", 1,
+	 "must be 1024 to 65536 bytes, not 512"},
+	{"fastpath = { max_headers = 65; };\n", "fastpath.max_headers", 1,
+	 "must be 1 to 64 headers, not 65"},
+	{"fastpath = { max_held = 15; };\n", "fastpath.max_held", 1,
+	 "must be 16 to 65536 frames, not 15"},
+	{"fastpath = { idle_timeout = 0; };\n", "fastpath.idle_timeout", 1,
+	 "must be 1 to 86400 seconds, not 0"},
+	/* a head must fit in the stream buffer: at max_head when it is
+	 * set, whichever comes first, else at stream_buffer */
+	{"fastpath = {\n  max_head = 16384;\n  stream_buffer = 8192;\n};\n",
+	 "fastpath.max_head", 2,
+	 "fastpath.max_head (16384 bytes) is larger than fastpath.stream_buffer (8192 bytes)"},
+	{"fastpath = {\n  stream_buffer = 4096;\n};\n",
+	 "fastpath.stream_buffer", 2,
+	 "fastpath.max_head (8192 bytes) is larger than fastpath.stream_buffer (4096 bytes)"},
 	/* libconfig 1.5 would read this as 1024 (atoi): caught before */
 	{"node = \"a\";\nmaps = { ipcache = 4294968320; };\n", "", 2,
 	 "integer 4294968320 is out of range for any setting"},
@@ -341,8 +470,6 @@ static const struct bad bad[] = {
 	 "must be \"fib\" or \"pass\", not \"route\""},
 	{"log = { level = \"trace\"; };\n", "log.level", 1,
 	 "must be \"warn\", \"info\" or \"debug\", not \"trace\""},
-	{"fastpath = { backend = \"netmap\"; };\n", "fastpath.backend", 1,
-	 "must be \"afxdp\" or \"dpdk\""},
 
 	/* kvstore */
 	{"kvstore = { type = \"consul\"; };\n", "kvstore.type", 1,
@@ -492,6 +619,7 @@ int main(void)
 		cmocka_unit_test(test_empty),
 		cmocka_unit_test(test_partial),
 		cmocka_unit_test(test_forms),
+		cmocka_unit_test(test_fastpath),
 		cmocka_unit_test(test_errors),
 		cmocka_unit_test(test_file_errors),
 	};
