@@ -102,6 +102,7 @@ static void *worker_main(void *arg)
 	struct pollfd pfd[XG_FP_MAX_IFACES];
 	struct xg_io_pkt pkts[RX_BURST];
 	uint64_t last_expire = now_ns();
+	unsigned waiting = 0;
 
 	rcu_register_thread();
 	for (unsigned i = 0; i < w->n_ports; i++) {
@@ -111,8 +112,9 @@ static void *worker_main(void *arg)
 	while (!__atomic_load_n(&fp->stop, __ATOMIC_RELAXED)) {
 		uint64_t now;
 
+		/* Refusals waiting for a server: look again soon. */
 		if (!fp->conf.busy_poll)
-			poll(pfd, w->n_ports, 100);
+			poll(pfd, w->n_ports, waiting ? 5 : 100);
 		now = now_ns();
 		for (unsigned i = 0; i < w->n_ports; i++) {
 			struct xg_io_port *io = w->ports[i].io;
@@ -130,6 +132,7 @@ static void *worker_main(void *arg)
 			if (n)
 				io->ops->free(pkts, n);
 		}
+		waiting = xg_fp_tick(&fp->engine, w->idx, &out, now);
 		for (unsigned i = 0; i < w->n_ports; i++) {
 			flush_port(&w->ports[i]);
 			w->ports[i].io->ops->tx_reclaim(w->ports[i].io);
@@ -154,6 +157,19 @@ static int revnat_lookup(void *arg, uint32_t id, uint8_t addr[16],
 		return -ENOENT;
 	memcpy(addr, r.addr, 16);
 	*port = r.port;
+	return 0;
+}
+
+static int ct_lookup(void *arg, const struct xg_flow_key *key,
+		     uint32_t *srv_nxt, uint32_t *cli_ack)
+{
+	struct xg_fastpath *fp = arg;
+	struct xg_ct_entry ce;
+
+	if (fp->conf.ct_fd < 0 || bpf_map_lookup_elem(fp->conf.ct_fd, key, &ce))
+		return -ENOENT;
+	*srv_nxt = ce.l7_srv_nxt;
+	*cli_ack = ce.l7_cli_ack;
 	return 0;
 }
 
@@ -225,6 +241,10 @@ int xg_fastpath_start(const struct xg_fastpath_conf *c, struct xg_fastpath **out
 	fp->engine_ok = true;
 	fp->engine.revnat = revnat_lookup;
 	fp->engine.revnat_arg = fp;
+	if (c->ct_fd >= 0) {
+		fp->engine.ct_lookup = ct_lookup;
+		fp->engine.ct_arg = fp;
+	}
 
 	for (unsigned s = 0; s < c->n_ifaces; s++) {
 		for (unsigned q = 0; q < c->queues; q++) {

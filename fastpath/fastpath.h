@@ -27,6 +27,7 @@ struct xg_fastpath_conf {
 	int xsks_fd; /* the datapath's XSKMAP */
 	int ifslots_fd; /* and its ifindex -> slot map */
 	int revnat_fd; /* xg_revnat, for answering balanced flows; -1: none */
+	int ct_fd; /* xg_ct, for ordering refusals after responses; -1: none */
 };
 
 struct xg_fastpath;

@@ -26,6 +26,14 @@
 set -euo pipefail
 
 PREFIX=${XG_LAB_PREFIX:-xg}
+# Queues of the gateway's legs (XG_LAB_QUEUES, 1..8): with more than one,
+# flows spread over them by hash, as on a multi-queue NIC, and the L7
+# fast path runs a worker per queue.
+GW_QUEUES=${XG_LAB_QUEUES:-1}
+if [[ ! $GW_QUEUES =~ ^[1-8]$ ]]; then
+	echo "lab: bad XG_LAB_QUEUES '$GW_QUEUES' (1 to 8)" >&2
+	exit 2
+fi
 if [[ ! $PREFIX =~ ^[A-Za-z0-9_]([A-Za-z0-9_-]{0,30})$ ]]; then
 	echo "lab: bad XG_LAB_PREFIX '$PREFIX' (letters, digits, _ and -, at most 31)" >&2
 	exit 2
@@ -113,10 +121,13 @@ make_ns()
 
 # veth pair created directly in its two namespaces, so that two labs never
 # race for the same interface name in the root namespace.
-veth() # ns_a if_a mac_a ns_b if_b mac_b
+veth() # ns_a if_a mac_a ns_b if_b mac_b [queues]
 {
-	ip -n "$1" link add "$2" address "$3" type veth \
-		peer name "$5" netns "$4" address "$6"
+	local q=${7:-1}
+
+	ip -n "$1" link add "$2" address "$3" numtxqueues "$q" numrxqueues "$q" \
+		type veth peer name "$5" netns "$4" address "$6" \
+		numtxqueues "$q" numrxqueues "$q"
 	ip -n "$1" link set "$2" up
 	ip -n "$4" link set "$5" up
 }
@@ -176,9 +187,9 @@ build()
 		net.ipv6.conf.all.forwarding=1
 
 	veth "$GW_NS" "$GW0" "$(mac_for 00 $GW0_IP4)" \
-		"$SW0_NS" p-gw0 "$(mac_for 01 $GW0_IP4)"
+		"$SW0_NS" p-gw0 "$(mac_for 01 $GW0_IP4)" "$GW_QUEUES"
 	veth "$GW_NS" "$GW1" "$(mac_for 00 $GW1_IP4)" \
-		"$SW1_NS" p-gw1 "$(mac_for 01 $GW1_IP4)"
+		"$SW1_NS" p-gw1 "$(mac_for 01 $GW1_IP4)" "$GW_QUEUES"
 	ip -n "$SW0_NS" link set p-gw0 master br0
 	ip -n "$SW1_NS" link set p-gw1 master br0
 	ip -n "$GW_NS" addr add $GW0_IP4/24 dev $GW0

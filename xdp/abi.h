@@ -232,6 +232,12 @@ struct xg_ct_entry {
 	 * + 1), for the L7 fast path, which sees no SYN: it is where the
 	 * first request starts.  Valid with XG_CT_F_ISN. */
 	__u32 l7_isn;
+	/* L7 flows: the server's next sequence number (one past the last
+	 * byte or FIN it sent) and the highest acknowledgment the client
+	 * sent.  The fast path answers a refused pipelined request only
+	 * once the server has said all it will about the allowed ones. */
+	__u32 l7_srv_nxt;
+	__u32 l7_cli_ack;
 	__u32 pad2;
 };
 
@@ -417,6 +423,7 @@ struct xg_xsk_meta {
 	 * older than the fast path's start was met by an earlier daemon,
 	 * so its stream is taken up where it stands, not at isn. */
 	__u64 flow_created_ns;
+	struct xg_flow_key ct_key; /* the flow's conntrack key */
 	__u16 flags; /* enum xg_xsk_meta_flags */
 	__u8 in_src[6]; /* MACs as received: a reply to the client swaps them */
 	__u8 in_dst[6];

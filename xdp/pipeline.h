@@ -176,6 +176,8 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 			goto drop_flow;
 		}
 		xg_ct_touch(ce, &pkt, is_reply, now);
+		if (ce->flags & XG_CT_F_L7)
+			xg_l7_track(ctx, &pkt, ce, is_reply);
 		/* Replies of a balanced flow leave with the VIP as source. */
 		if (is_reply && ce->revnat_id)
 			xg_lb_reverse(ctx, &pkt, ce->revnat_id);
@@ -234,15 +236,14 @@ new_flow:
 	{
 		/* The fast path never sees the SYN: conntrack keeps where
 		 * the client's stream starts. */
-		__u32 seq = 0;
-		int has_isn = to_l7 &&
-			      (pkt.tcp_flags & (XG_TCP_SYN | XG_TCP_ACK)) ==
-				      XG_TCP_SYN &&
-			      xg_tcp_seq_len(ctx, &pkt, &seq) >= 0;
+		__s64 sl = to_l7 && (pkt.tcp_flags & (XG_TCP_SYN | XG_TCP_ACK)) ==
+						   XG_TCP_SYN ?
+				   xg_tcp_seq_len(ctx, &pkt) :
+				   -1;
 
 		xg_ct_create(&key, swapped, &pkt, rev, src_id, dst_id,
 			     vi.l7_ruleset, vi.cookie, revnat, now,
-			     has_isn ? seq + 1 : 0, has_isn);
+			     sl >= 0 ? (__u32)sl + 1 : 0, sl >= 0);
 	}
 	admitted = 1;
 
@@ -250,7 +251,10 @@ deliver:
 	/* One place that sends an allowed packet on, so the forward path is
 	 * inlined once (its FIB parameters are a big part of the stack). */
 	if (to_l7) {
-		act = xg_redirect_l7(ctx, &pkt, &key, rev, &verdict, &reason);
+		act = xg_redirect_l7(ctx, &pkt, &key, rev);
+		verdict = (__u8)(act >> 8);
+		reason = (__u16)(act >> 16);
+		act &= 0xff;
 	} else {
 		act = xg_forward(ctx, &pkt, &verdict);
 	}

@@ -115,10 +115,11 @@ XG_INLINE int xg_forward(xg_ctx_t *ctx, const struct xg_pkt *pkt, __u8 *verdict)
 	return (int)xg_redirect_map(&xg_txports, out, XDP_PASS);
 }
 
-/* Sequence number and payload length of a TCP segment (-1: not one we
- * can read).  Its own function to keep the loads off the main stack. */
-XG_NOINLINE int xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt,
-			       __u32 *seq)
+/* Payload length of a TCP segment in the high 32 bits, its sequence
+ * number in the low ones; -1: not one we can read.  One return value
+ * rather than an out-parameter: a local whose address is taken costs
+ * the caller stack, and the main program has none to spare. */
+XG_NOINLINE __s64 xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt)
 {
 	__u8 th[13];
 	__be16 iplen;
@@ -138,11 +139,36 @@ XG_NOINLINE int xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 		end = (__u32)pkt->l3_off + 40 + bpf_ntohs(iplen);
 	}
 	hdr = (__u32)pkt->l4_off + (__u32)(th[12] >> 4) * 4;
-	*seq = ((__u32)th[4] << 24) | ((__u32)th[5] << 16) |
-	       ((__u32)th[6] << 8) | th[7];
 	if (end < hdr || end > pkt->len)
 		return -1;
-	return (int)(end - hdr);
+	return (__s64)((__u64)(end - hdr) << 32 |
+		       ((__u32)th[4] << 24) | ((__u32)th[5] << 16) |
+		       ((__u32)th[6] << 8) | th[7]);
+}
+
+/* Where both sides of an L7 flow stand (see xg_ct_entry.l7_srv_nxt):
+ * a subprogram, so its loads stay off the main stack. */
+XG_NOINLINE int xg_l7_track(xg_ctx_t *ctx, const struct xg_pkt *pkt,
+			    struct xg_ct_entry *ce, int is_reply)
+{
+	__s64 sl = xg_tcp_seq_len(ctx, pkt);
+	__u32 seq = (__u32)sl, len = (__u32)(sl >> 32), ack, nxt;
+	__u8 th[14];
+
+	if (sl < 0 || xg_load_bytes(ctx, pkt->l4_off, th, sizeof(th)))
+		return 0;
+	if (is_reply) {
+		nxt = seq + len +
+		      ((th[13] & (XG_TCP_SYN | XG_TCP_FIN)) ? 1 : 0);
+		if ((__s32)(nxt - ce->l7_srv_nxt) > 0 || !ce->l7_srv_nxt)
+			ce->l7_srv_nxt = nxt;
+	} else if (th[13] & XG_TCP_ACK) {
+		ack = ((__u32)th[8] << 24) | ((__u32)th[9] << 16) |
+		      ((__u32)th[10] << 8) | th[11];
+		if ((__s32)(ack - ce->l7_cli_ack) > 0 || !ce->l7_cli_ack)
+			ce->l7_cli_ack = ack;
+	}
+	return 0;
 }
 
 /* L7-flagged flows go to the AF_XDP socket of this interface and rx
@@ -151,18 +177,19 @@ XG_NOINLINE int xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt,
  * bare ACK has nothing to judge and is forwarded here, so the kernel
  * still resolves neighbours for the flow.  With no socket the packet is
  * dropped: it must never pass unfiltered. */
-XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
-			     const struct xg_flow_key *key, __u32 rev,
-			     __u8 *verdict, __u16 *reason)
+XG_INLINE int xg_redirect_l7_do(xg_ctx_t *ctx, const struct xg_pkt *pkt,
+				const struct xg_flow_key *key, __u32 rev,
+				__u8 *verdict, __u16 *reason)
 {
 	struct xg_ct_entry *ce;
 	struct xg_xsk_meta *meta;
 	struct xg_eth *eth;
-	__u32 seq, *slot, out, xkey, in = xg_ifindex(ctx);
-	int len = xg_tcp_seq_len(ctx, pkt, &seq);
+	__u32 *slot, out, xkey, in = xg_ifindex(ctx);
+	__s64 sl = xg_tcp_seq_len(ctx, pkt);
 	long act;
 
-	if (len == 0 && !(pkt->tcp_flags & (XG_TCP_FIN | XG_TCP_RST)))
+	if (sl >= 0 && !(sl >> 32) &&
+	    !(pkt->tcp_flags & (XG_TCP_FIN | XG_TCP_RST)))
 		return xg_forward(ctx, pkt, verdict);
 
 	*verdict = XG_VERDICT_DROP;
@@ -193,6 +220,7 @@ XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 	meta->policy_rev = rev;
 	meta->revnat_id = ce->revnat_id;
 	meta->flow_created_ns = ce->created_ns;
+	__builtin_memcpy(&meta->ct_key, key, sizeof(*key));
 	meta->flags = (ce->flags & XG_CT_F_ISN) ? XG_XSK_META_F_ISN : 0;
 	__builtin_memcpy(meta->in_src, eth->src, XG_ETH_ALEN);
 	__builtin_memcpy(meta->in_dst, eth->dst, XG_ETH_ALEN);
@@ -215,6 +243,18 @@ XG_INLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 	*verdict = XG_VERDICT_L7;
 	*reason = XG_DROP_NONE;
 	return XDP_REDIRECT;
+}
+
+/* The above as a subprogram, its own stack frame: the action in the low
+ * byte, the verdict in the next, the drop reason above. */
+XG_NOINLINE int xg_redirect_l7(xg_ctx_t *ctx, const struct xg_pkt *pkt,
+			       const struct xg_flow_key *key, __u32 rev)
+{
+	__u8 verdict = XG_VERDICT_DROP;
+	__u16 reason = XG_DROP_NO_XSK;
+	int act = xg_redirect_l7_do(ctx, pkt, key, rev, &verdict, &reason);
+
+	return act | (int)verdict << 8 | (int)reason << 16;
 }
 
 #endif /* XGATE_XDP_REDIRECT_H */

@@ -51,7 +51,22 @@ struct held {
 	uint8_t *frame;
 };
 
-enum fp_state { ST_HEAD, ST_BODY, ST_DENIED };
+enum fp_state { ST_HEAD, ST_BODY, ST_DENYING, ST_DENIED };
+
+/* A refusal, kept until it is sent. */
+struct fp_deny {
+	struct xg_xsk_meta m;
+	int family;
+	int status;
+	uint8_t srv_smac[6], srv_dmac[6]; /* toward the server */
+	uint8_t client[16], server[16];
+	uint16_t cport, sport;
+	uint32_t decided; /* the server's next expected byte */
+	uint32_t client_end; /* what our answer acknowledges */
+	uint32_t client_ack; /* the client's ack in the refused frame */
+	uint32_t srv_nxt; /* last seen in conntrack */
+	uint64_t since_ns, quiet_since_ns;
+};
 
 /* How long a closed or refused flow is remembered. */
 #define XG_FP_CLOSED_IDLE_NS (10ull * 1000000000ull)
@@ -71,6 +86,9 @@ struct fp_flow {
 	bool fin_seen;
 	uint32_t fin_seq;
 	uint32_t reply_next; /* after a deny: our next sequence number */
+	uint64_t allowed; /* requests allowed on this flow */
+	bool pending; /* on its worker's pending-deny list */
+	struct fp_deny deny;
 	uint64_t last_ns;
 };
 
@@ -277,27 +295,91 @@ static const char *status_body(int status)
 	}
 }
 
+/* Sends the refusal a flow's pending deny describes: the server gets a
+ * reset at exactly the next byte it expects, the client the answer
+ * (status 0: a reset too) from the address it used (the VIP of a
+ * balanced flow), on the leg it came in by, at sequence number seq. */
+static void answer(struct xg_fp_engine *e, unsigned worker,
+		   const struct xg_fp_out *out, struct fp_flow *f, uint32_t seq)
+{
+	const struct fp_deny *d = &f->deny;
+	size_t alen = d->family == 4 ? 4 : 16;
+	struct xg_tcp_seg s = { .family = d->family };
+	char resp[256];
+	uint8_t buf[512];
+	int rlen = 0;
+	uint32_t n;
+
+	memcpy(s.src.mac, d->srv_smac, 6);
+	memcpy(s.dst.mac, d->srv_dmac, 6);
+	memcpy(s.src.addr, d->client, alen);
+	memcpy(s.dst.addr, d->server, alen);
+	s.src.port = d->cport;
+	s.dst.port = d->sport;
+	s.seq = d->decided;
+	s.flags = 0x04; /* RST */
+	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
+	if (n)
+		send_frame(e, worker, out, d->m.out_ifindex, buf, n);
+
+	if (d->status)
+		rlen = snprintf(resp, sizeof(resp),
+				"HTTP/1.1 %s\r\ncontent-length: %zu\r\n"
+				"content-type: text/plain\r\nconnection: close\r\n\r\n%s",
+				status_text(d->status),
+				strlen(status_body(d->status)),
+				status_body(d->status));
+	memset(&s, 0, sizeof(s));
+	s.family = d->family;
+	memcpy(s.src.mac, d->m.in_dst, 6);
+	memcpy(s.dst.mac, d->m.in_src, 6);
+	memcpy(s.src.addr, d->server, alen);
+	s.src.port = d->sport;
+	if (d->m.revnat_id && e->revnat) {
+		uint8_t vip[16];
+		uint16_t vport;
+
+		if (!e->revnat(e->revnat_arg, d->m.revnat_id, vip, &vport)) {
+			memcpy(s.src.addr, vip, alen);
+			s.src.port = ntohs(vport);
+		}
+	}
+	memcpy(s.dst.addr, d->client, alen);
+	s.dst.port = d->cport;
+	s.seq = seq;
+	s.ack = d->client_end;
+	s.flags = d->status ? 0x19 /* FIN PSH ACK */ : 0x14 /* RST ACK */;
+	s.window = d->status ? 65535 : 0;
+	s.payload = resp;
+	s.payload_len = (uint32_t)rlen;
+	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
+	if (n)
+		send_frame(e, worker, out, d->m.in_ifindex, buf, n);
+	f->reply_next = seq + (uint32_t)rlen + 1;
+	f->st = ST_DENIED;
+}
+
 /*
  * Refuses the request at the head of the stream (status 0: cuts the
- * flow, resetting the client too): the frames carrying
- * it are dropped (a frame that also carries the end of an allowed
- * request before it is cut and sent), the server gets a reset where
- * the stream now stands, and the client the answer, in sequence after
- * what the server has sent it (the client's acknowledgment says where)
- * and closing the connection.
+ * flow, resetting the client too).  The frames carrying it are dropped;
+ * one that also carries the end of an allowed request before it is cut
+ * and sent.  When no allowed request went before on this flow, the
+ * answer goes at once, in sequence after what the server has sent (the
+ * client's acknowledgment says where).  Otherwise the server may still
+ * be answering those (pipelining, or a slow response): the refusal
+ * waits until conntrack shows the server quiet and the client having
+ * acknowledged all of it, so the answers arrive in order (see
+ * xg_fp_tick).
  */
 static void deny(struct xg_fp_engine *e, unsigned worker,
 		 const struct xg_fp_out *out, struct fp_flow *f,
 		 const struct xg_xsk_meta *m, const struct xg_tcp_frame *t,
-		 const uint8_t *frame, int status)
+		 const uint8_t *frame, int status, uint64_t now)
 {
 	uint32_t decided = xg_reasm_read_seq(&f->rs);
 	uint32_t cseq = t->seq + !!(t->flags & 0x02);
-	char resp[256];
-	int rlen;
-	struct xg_tcp_seg s = { .family = t->family };
-	uint8_t buf[512];
-	uint32_t n;
+	struct fp_deny *d = &f->deny;
+	size_t alen = t->family == 4 ? 4 : 16;
 
 	for (size_t i = 0; i < f->n_held; i++) {
 		struct held *h = &f->held[i];
@@ -312,58 +394,34 @@ static void deny(struct xg_fp_engine *e, unsigned worker,
 	}
 	held_free_all(f);
 
-	/* The server: a reset at exactly the next byte it expects. */
-	memcpy(s.src.mac, frame + 6, 6);
-	memcpy(s.dst.mac, frame, 6);
-	memcpy(s.src.addr, t->saddr, t->family == 4 ? 4 : 16);
-	memcpy(s.dst.addr, t->daddr, t->family == 4 ? 4 : 16);
-	s.src.port = t->sport;
-	s.dst.port = t->dport;
-	s.seq = decided;
-	s.flags = 0x04; /* RST */
-	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
-	if (n)
-		send_frame(e, worker, out, m->out_ifindex, buf, n);
-
-	/* The client: from the address it used (the VIP of a balanced
-	 * flow), on the leg it came in by. */
-	rlen = !status ? 0 : snprintf(resp, sizeof(resp),
-			"HTTP/1.1 %s\r\ncontent-length: %zu\r\n"
-			"content-type: text/plain\r\nconnection: close\r\n\r\n%s",
-			status_text(status), strlen(status_body(status)),
-			status_body(status));
-	memset(&s, 0, sizeof(s));
-	s.family = t->family;
-	memcpy(s.src.mac, m->in_dst, 6);
-	memcpy(s.dst.mac, m->in_src, 6);
-	memcpy(s.src.addr, t->daddr, t->family == 4 ? 4 : 16);
-	s.src.port = t->dport;
-	if (m->revnat_id && e->revnat) {
-		uint8_t vip[16];
-		uint16_t vport;
-
-		if (!e->revnat(e->revnat_arg, m->revnat_id, vip, &vport)) {
-			memcpy(s.src.addr, vip, t->family == 4 ? 4 : 16);
-			s.src.port = ntohs(vport);
-		}
-	}
-	memcpy(s.dst.addr, t->saddr, t->family == 4 ? 4 : 16);
-	s.dst.port = t->sport;
-	s.seq = t->ack;
-	s.ack = xg_reasm_end_seq(&f->rs);
-	if (xg_seq_lt(s.ack, cseq + t->payload_len))
-		s.ack = cseq + t->payload_len;
+	memset(d, 0, sizeof(*d));
+	d->m = *m;
+	d->family = t->family;
+	memcpy(d->srv_smac, frame + 6, 6);
+	memcpy(d->srv_dmac, frame, 6);
+	memcpy(d->client, t->saddr, alen);
+	memcpy(d->server, t->daddr, alen);
+	d->cport = t->sport;
+	d->sport = t->dport;
+	d->decided = decided;
+	d->status = status;
+	d->client_end = xg_reasm_end_seq(&f->rs);
+	if (xg_seq_lt(d->client_end, cseq + t->payload_len))
+		d->client_end = cseq + t->payload_len;
 	if (f->fin_seen)
-		s.ack = f->fin_seq + 1;
-	s.flags = status ? 0x19 /* FIN PSH ACK */ : 0x14 /* RST ACK */;
-	s.window = status ? 65535 : 0;
-	s.payload = resp;
-	s.payload_len = (uint32_t)rlen;
-	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
-	if (n)
-		send_frame(e, worker, out, m->in_ifindex, buf, n);
-	f->reply_next = t->ack + (uint32_t)rlen + 1;
-	f->st = ST_DENIED;
+		d->client_end = f->fin_seq + 1;
+	d->client_ack = t->ack;
+	d->since_ns = now;
+	d->quiet_since_ns = now;
+
+	if (!f->allowed || !status || !e->ct_lookup ||
+	    e->n_pending[worker] == XG_FP_PENDING_MAX) {
+		answer(e, worker, out, f, t->ack);
+		return;
+	}
+	f->st = ST_DENYING;
+	e->pending[worker][e->n_pending[worker]++] = f;
+	f->pending = true;
 }
 
 /* A denied flow's later frames: the client is told the connection is
@@ -527,6 +585,7 @@ static int run_http(struct xg_fp_engine *e, unsigned worker,
 		}
 		if (!judge(e, worker, m, t, &req, now, &status))
 			return status;
+		f->allowed++;
 		xg_reasm_consume(&f->rs, req.head_len);
 		f->scan = 0;
 		xg_http_body_start(&f->body, &req);
@@ -579,6 +638,11 @@ void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 	if (f->dead)
 		goto out; /* closed under us: the frame goes nowhere */
 	f->last_ns = now_ns;
+	if (f->st == ST_DENYING) {
+		/* its answer waits for the server: nothing more goes there */
+		e->count[worker][XG_FP_C_AFTER_DENY]++;
+		goto out;
+	}
 	if (f->st == ST_DENIED) {
 		e->count[worker][XG_FP_C_AFTER_DENY]++;
 		if (t.payload_len || (t.flags & 0x01))
@@ -595,7 +659,7 @@ void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 				     t.payload_len);
 		if (rc == XG_REASM_CONFLICT) {
 			e->count[worker][XG_FP_C_CONFLICT]++;
-			deny(e, worker, out, f, m, &t, frame, 0);
+			deny(e, worker, out, f, m, &t, frame, 0, now_ns);
 			goto out;
 		}
 		if (rc != XG_REASM_OK) {
@@ -611,7 +675,11 @@ void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 	}
 	status = run_http(e, worker, m, &t, f, now_ns);
 	if (status) {
-		deny(e, worker, out, f, m, &t, frame, status);
+		/* this frame may also end an allowed request: deny cuts it */
+		if (t.payload_len &&
+		    hold(e, f, &t, frame, m->out_ifindex, seq, end))
+			e->count[worker][XG_FP_C_HELD_FULL]++;
+		deny(e, worker, out, f, m, &t, frame, status, now_ns);
 		goto out;
 	}
 	decided = xg_reasm_read_seq(&f->rs);
@@ -643,7 +711,7 @@ void xg_fp_expire(struct xg_fp_engine *e, uint64_t now_ns)
 					XG_FP_CLOSED_IDLE_NS :
 					e->lim.idle_ns;
 
-		if (!f->dead && now_ns - f->last_ns > idle) {
+		if (!f->dead && !f->pending && now_ns - f->last_ns > idle) {
 			flow_remove(e, f);
 			n++;
 		}
@@ -651,6 +719,51 @@ void xg_fp_expire(struct xg_fp_engine *e, uint64_t now_ns)
 	}
 	rcu_read_unlock();
 	e->count[0][XG_FP_C_EXPIRED] += n;
+}
+
+/* How long the server must stay quiet before a deferred refusal goes,
+ * and how long a refusal waits at most. */
+#define XG_FP_QUIET_NS (20ull * 1000000ull)
+#define XG_FP_DEFER_MAX_NS (2000ull * 1000000ull)
+
+unsigned xg_fp_tick(struct xg_fp_engine *e, unsigned worker,
+		    const struct xg_fp_out *out, uint64_t now_ns)
+{
+	unsigned w = 0, n = e->n_pending[worker];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct fp_flow *f = e->pending[worker][i];
+		struct fp_deny *d = &f->deny;
+		uint32_t srv_nxt = 0, cli_ack = 0;
+		bool go;
+
+		pthread_mutex_lock(&f->lock);
+		if (e->ct_lookup(e->ct_arg, &d->m.ct_key, &srv_nxt, &cli_ack)) {
+			go = true; /* the flow is gone from conntrack */
+		} else {
+			if (srv_nxt != d->srv_nxt) {
+				d->srv_nxt = srv_nxt;
+				d->quiet_since_ns = now_ns;
+			}
+			go = (cli_ack == srv_nxt &&
+			      now_ns - d->quiet_since_ns >= XG_FP_QUIET_NS) ||
+			     now_ns - d->since_ns >= XG_FP_DEFER_MAX_NS;
+		}
+		if (go) {
+			/* after everything the server sent; if conntrack has
+			 * seen nothing of it, where the client stood */
+			answer(e, worker, out, f,
+			       d->srv_nxt && xg_seq_lt(d->client_ack, d->srv_nxt) ?
+				       d->srv_nxt :
+				       d->client_ack);
+			f->pending = false;
+		} else {
+			e->pending[worker][w++] = f;
+		}
+		pthread_mutex_unlock(&f->lock);
+	}
+	e->n_pending[worker] = w;
+	return w;
 }
 
 /* --------------------------------------------------------- lifetime -- */
@@ -664,12 +777,20 @@ int xg_fp_engine_init(struct xg_fp_engine *e, const struct xg_fp_limits *lim,
 		return -EINVAL;
 	e->n_workers = n_workers;
 	e->count = calloc(n_workers, sizeof(*e->count));
-	if (!e->count)
+	e->pending = calloc(n_workers, sizeof(*e->pending));
+	e->n_pending = calloc(n_workers, sizeof(*e->n_pending));
+	if (!e->count || !e->pending || !e->n_pending) {
+		free(e->count);
+		free(e->pending);
+		free(e->n_pending);
 		return -ENOMEM;
+	}
 	e->flows = cds_lfht_new(1024, 1024, 0,
 				CDS_LFHT_AUTO_RESIZE | CDS_LFHT_ACCOUNTING, NULL);
 	if (!e->flows) {
 		free(e->count);
+		free(e->pending);
+		free(e->n_pending);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&e->ev_lock, NULL);
@@ -704,6 +825,8 @@ void xg_fp_engine_fini(struct xg_fp_engine *e)
 	if (e->table)
 		xg_l7_table_free(e->table);
 	free(e->count);
+	free(e->pending);
+	free(e->n_pending);
 	pthread_mutex_destroy(&e->ev_lock);
 }
 

@@ -97,12 +97,27 @@ struct xg_fp_out {
 typedef int (*xg_fp_revnat_fn)(void *arg, uint32_t id, uint8_t addr[16],
 			       uint16_t *port);
 
+/* The server's next sequence number and the client's highest
+ * acknowledgment, as conntrack saw them (xg_ct_entry.l7_srv_nxt,
+ * l7_cli_ack): 0, or -ENOENT when the flow is not there. */
+typedef int (*xg_fp_ct_fn)(void *arg, const struct xg_flow_key *key,
+			   uint32_t *srv_nxt, uint32_t *cli_ack);
+
+/* Refusals waiting for the server, per worker. */
+#define XG_FP_PENDING_MAX 256
+
+struct fp_flow;
+
 struct xg_fp_engine {
 	struct xg_fp_limits lim;
 	struct cds_lfht *flows;
 	struct xg_l7_table *table; /* RCU: read with rcu_dereference */
 	xg_fp_revnat_fn revnat;
 	void *revnat_arg;
+	xg_fp_ct_fn ct_lookup; /* NULL: refusals never wait */
+	void *ct_arg;
+	struct fp_flow *(*pending)[XG_FP_PENDING_MAX]; /* per worker */
+	unsigned *n_pending;
 	unsigned n_workers;
 	uint64_t started_ns; /* CLOCK_MONOTONIC_COARSE, as conntrack's */
 	uint64_t (*count)[XG_FP_C__MAX]; /* per worker, one writer each */
@@ -121,6 +136,11 @@ void xg_fp_engine_fini(struct xg_fp_engine *e);
 void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 		  const struct xg_fp_out *out, const struct xg_xsk_meta *meta,
 		  const uint8_t *frame, uint32_t len, uint64_t now_ns);
+
+/* Sends the refusals of this worker whose server has gone quiet; call
+ * it often while it returns non-zero (how many still wait). */
+unsigned xg_fp_tick(struct xg_fp_engine *e, unsigned worker,
+		    const struct xg_fp_out *out, uint64_t now_ns);
 
 /* Forgets flows idle since before now - idle_ns, and closed ones. */
 void xg_fp_expire(struct xg_fp_engine *e, uint64_t now_ns);
