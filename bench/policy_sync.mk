@@ -17,7 +17,7 @@ $(BUILD)/bench/policy_sync_probe: $(BUILD)/bench/src/policy_sync_probe.o \
 $(BUILD)/bench/policy_compile_time: $(BUILD)/bench/src/policy_compile_time.o \
 		$(POL_LIB) $(DOC_LIB) $(CTRL_LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -o $@ $^ $(DOC_LDLIBS) $(LDLIBS_BPF)
+	$(CC) $(CFLAGS) -o $@ $^ $(DOC_LDLIBS) $(POL_LDLIBS) $(LDLIBS_BPF)
 
 EXTRA_CFLAGS_policy_sync_probe := $(KV_CFLAGS)
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Rules -> LPM policy entries -> map, as policy_state.h describes. */
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -151,9 +152,12 @@ static int action_rank(__u8 a)
 }
 
 /* Merges entries with the same key in a sorted set. */
-static int merge_dups(struct xg_policy_set *s, struct xg_err *err)
+static int merge_dups(struct xg_policy_set *s, xg_l7_union_fn l7_union,
+		      void *arg, struct xg_err *err)
 {
 	size_t w = 0;
+	__u32 a, b, u;
+	int ret;
 
 	for (size_t r = 0; r < s->n; r++) {
 		struct xg_policy_entry *cur = &s->v[r], *last;
@@ -170,17 +174,34 @@ static int merge_dups(struct xg_policy_set *s, struct xg_err *err)
 		if (cur->val.action != XG_ACT_ALLOW ||
 		    last->val.action != XG_ACT_ALLOW)
 			continue;
-		/* Two allows on one key.  An L7 ruleset wins over none (the
-		 * compiler folds the plain allow into that ruleset); two
-		 * different rulesets must have been merged by the compiler. */
-		if (cur->val.l7_ruleset && last->val.l7_ruleset &&
-		    cur->val.l7_ruleset != last->val.l7_ruleset) {
+		a = last->val.l7_ruleset;
+		b = cur->val.l7_ruleset;
+		if (a == b)
+			continue;
+		if (l7_union) {
+			/* Both allow: what either allows (a plain allow: all
+			 * HTTP).  The entry keeps the cookie of an L7 allow. */
+			ret = l7_union(arg, a ? a : b, a ? b : 0, &u);
+			if (ret) {
+				xg_err_set(err, "policy",
+					   "merging L7 rulesets %u and %u: %s",
+					   a, b, strerror(-ret));
+				return ret;
+			}
+			if (!a)
+				last->val = cur->val;
+			last->val.l7_ruleset = u;
+			continue;
+		}
+		/* No way to merge: an L7 ruleset wins over none; two
+		 * different rulesets are an error. */
+		if (a && b) {
 			xg_err_set(err, "policy",
 				   "L7 rulesets %u and %u meet on one subject/peer/port: merge them into one",
-				   last->val.l7_ruleset, cur->val.l7_ruleset);
+				   a, b);
 			return -EINVAL;
 		}
-		if (cur->val.l7_ruleset)
+		if (b)
 			last->val = cur->val;
 	}
 	s->n = w;
@@ -211,6 +232,295 @@ static int covers(const struct xg_policy_key *d, const struct xg_policy_key *e)
 		return 1;
 	mask = bits >= 32 ? ~0u : ~0u << (32 - bits);
 	return (l4_word(d) & mask) == (l4_word(e) & mask);
+}
+
+/* ------------------------------------------------------ L7 folding -- */
+
+/* What some allows say together about L7: their rulesets, and whether
+ * one of them is a plain allow. */
+struct l7m {
+	__u32 *ids;
+	size_t n, cap;
+	bool plain;
+};
+
+static int l7m_add(struct l7m *m, __u32 l7)
+{
+	if (!l7) {
+		m->plain = true;
+		return 0;
+	}
+	for (size_t i = 0; i < m->n; i++)
+		if (m->ids[i] == l7)
+			return 0;
+	if (m->n == m->cap) {
+		size_t cap = m->cap ? 2 * m->cap : 4;
+		__u32 *v = realloc(m->ids, cap * sizeof(*v));
+
+		if (!v)
+			return -ENOMEM;
+		m->ids = v;
+		m->cap = cap;
+	}
+	m->ids[m->n++] = l7;
+	return 0;
+}
+
+static bool l7m_has(const struct l7m *m, __u32 l7)
+{
+	for (size_t i = 0; i < m->n; i++)
+		if (m->ids[i] == l7)
+			return true;
+	return false;
+}
+
+static int u32_cmp(const void *a, const void *b)
+{
+	__u32 x = *(const __u32 *)a, y = *(const __u32 *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* The ruleset m stands for (0: none, the allows are plain). */
+static int l7m_result(struct l7m *m, xg_l7_union_fn un, void *arg, __u32 *out)
+{
+	int ret = 0;
+
+	*out = 0;
+	if (!m->n)
+		return 0;
+	qsort(m->ids, m->n, sizeof(*m->ids), u32_cmp);
+	*out = m->ids[0];
+	if (m->plain) /* all HTTP, whatever the rulesets say */
+		return un(arg, m->ids[0], 0, out);
+	for (size_t i = 1; i < m->n && !ret; i++)
+		ret = un(arg, *out, m->ids[i], out);
+	return ret;
+}
+
+/* An allow of a group, for folding. */
+struct aref {
+	size_t i; /* in the set */
+	__u32 peer, plen;
+};
+
+static int aref_cmp(const void *a, const void *b)
+{
+	const struct aref *x = a, *y = b;
+
+	if (x->peer != y->peer)
+		return x->peer < y->peer ? -1 : 1;
+	if (x->plen != y->plen)
+		return x->plen < y->plen ? -1 : 1;
+	return x->i < y->i ? -1 : x->i > y->i;
+}
+
+static bool group_has(const struct xg_policy_set *s, size_t g, size_t end,
+		      const struct xg_policy_key *k)
+{
+	while (g < end) {
+		size_t mid = g + (end - g) / 2;
+		int c = key_cmp(&s->v[mid].key, k);
+
+		if (!c)
+			return true;
+		if (c < 0)
+			g = mid + 1;
+		else
+			end = mid;
+	}
+	return false;
+}
+
+/*
+ * One subject and direction, s->v[g, end), sorted: the L7 part of every
+ * allow becomes what it and the allows covering it say together
+ * (policy_state.h), after adding an entry for each peer whose own allow
+ * covers a more specific any-peer allow when the two disagree.  The
+ * added entries go to the end of the set.
+ */
+static int fold_group(struct xg_policy_set *s, size_t g, size_t end,
+		      xg_l7_union_fn un, void *arg)
+{
+	struct aref *al = NULL;
+	struct l7m *ma = NULL, m = {};
+	struct xg_policy_entry *adds = NULL;
+	__u32 *l7 = NULL;
+	size_t n = 0, n_any = 0, n_adds = 0, cap_adds = 0;
+	bool any_l7 = false;
+	int ret = 0;
+
+	for (size_t i = g; i < end; i++)
+		if (s->v[i].val.action == XG_ACT_ALLOW) {
+			n++;
+			any_l7 |= s->v[i].val.l7_ruleset != 0;
+		}
+	if (!any_l7)
+		return 0;
+	al = calloc(n, sizeof(*al));
+	if (!al)
+		return -ENOMEM;
+	n = 0;
+	for (size_t i = g; i < end; i++)
+		if (s->v[i].val.action == XG_ACT_ALLOW)
+			al[n++] = (struct aref){i, s->v[i].key.peer,
+						s->v[i].key.prefixlen};
+	qsort(al, n, sizeof(*al), aref_cmp);
+	while (n_any < n && !al[n_any].peer)
+		n_any++;
+
+	/* what the any-peer allows covering each any-peer allow say */
+	ma = calloc(n_any + 1, sizeof(*ma));
+	if (!ma) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t a = 0; a < n_any && !ret; a++)
+		for (size_t f = 0; f < n_any && !ret; f++)
+			if (covers(&s->v[al[f].i].key, &s->v[al[a].i].key))
+				ret = l7m_add(&ma[a],
+					      s->v[al[f].i].val.l7_ruleset);
+
+	/* a peer's allow under a more specific any-peer allow */
+	for (size_t r = n_any; r < n && !ret;) {
+		size_t re = r;
+
+		while (re < n && al[re].peer == al[r].peer)
+			re++;
+		for (size_t a = 0; a < n_any && !ret; a++) {
+			const struct xg_policy_entry *A = &s->v[al[a].i];
+			struct xg_policy_entry e = *A;
+			bool differs = false;
+
+			if (A->key.prefixlen < XG_POLICY_PLEN_PROTO)
+				continue;
+			e.key.peer = al[r].peer;
+			if (group_has(s, g, end, &e.key))
+				continue; /* folded below */
+			m.n = 0;
+			m.plain = false;
+			for (size_t b = r; b < re && !ret; b++)
+				if (covers(&s->v[al[b].i].key, &e.key))
+					ret = l7m_add(
+						&m,
+						s->v[al[b].i].val.l7_ruleset);
+			if (ret || (!m.n && !m.plain))
+				continue; /* the peer has nothing there */
+			/* does the peer's part change what A says?  (A plain
+			 * allow with a ruleset is all HTTP, whatever else.) */
+			if (!ma[a].n)
+				differs = m.n != 0;
+			else if (!ma[a].plain)
+				differs = m.plain;
+			for (size_t k = 0; k < m.n && ma[a].n && !ma[a].plain;
+			     k++)
+				differs |= !l7m_has(&ma[a], m.ids[k]);
+			if (!differs)
+				continue;
+			if (n_adds == cap_adds) {
+				size_t cap = cap_adds ? 2 * cap_adds : 8;
+				void *v = realloc(adds, cap * sizeof(*adds));
+
+				if (!v) {
+					ret = -ENOMEM;
+					break;
+				}
+				adds = v;
+				cap_adds = cap;
+			}
+			adds[n_adds++] = e;
+		}
+		r = re;
+	}
+	if (ret)
+		goto out;
+	if (n_adds) {
+		void *v = realloc(al, (n + n_adds) * sizeof(*al));
+
+		if (!v) {
+			ret = -ENOMEM;
+			goto out;
+		}
+		al = v;
+		for (size_t k = 0; k < n_adds && !ret; k++) {
+			al[n++] = (struct aref){s->n, adds[k].key.peer,
+						adds[k].key.prefixlen};
+			ret = set_push(s, &adds[k]);
+		}
+		if (ret)
+			goto out;
+		qsort(al, n, sizeof(*al), aref_cmp);
+	}
+
+	/* every allow: itself and what covers it (any peer, its peer) */
+	l7 = calloc(n, sizeof(*l7));
+	if (!l7) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	for (size_t r = 0; r < n && !ret;) {
+		size_t re = r;
+
+		while (re < n && al[re].peer == al[r].peer)
+			re++;
+		for (size_t e = r; e < re && !ret; e++) {
+			const struct xg_policy_key *k = &s->v[al[e].i].key;
+
+			m.n = 0;
+			m.plain = false;
+			for (size_t f = 0; f < n_any && !ret; f++)
+				if (covers(&s->v[al[f].i].key, k))
+					ret = l7m_add(
+						&m,
+						s->v[al[f].i].val.l7_ruleset);
+			for (size_t f = r; al[r].peer && f < re && !ret; f++)
+				if (covers(&s->v[al[f].i].key, k))
+					ret = l7m_add(
+						&m,
+						s->v[al[f].i].val.l7_ruleset);
+			if (!ret)
+				ret = l7m_result(&m, un, arg, &l7[e]);
+		}
+		r = re;
+	}
+	for (size_t e = 0; e < n && !ret; e++)
+		if (l7[e])
+			s->v[al[e].i].val.l7_ruleset = l7[e];
+out:
+	for (size_t a = 0; ma && a < n_any; a++)
+		free(ma[a].ids);
+	free(ma);
+	free(m.ids);
+	free(adds);
+	free(al);
+	free(l7);
+	return ret;
+}
+
+static int fold_l7(struct xg_policy_set *s, xg_l7_union_fn un, void *arg,
+		   struct xg_err *err)
+{
+	size_t n0 = s->n, g = 0;
+	int ret = 0;
+
+	while (g < n0 && !ret) {
+		size_t end = g;
+
+		while (end < n0 &&
+		       s->v[end].key.subject == s->v[g].key.subject &&
+		       s->v[end].key.dir == s->v[g].key.dir)
+			end++;
+		ret = fold_group(s, g, end, un, arg);
+		g = end;
+	}
+	if (ret) {
+		xg_err_set(err, "policy", "merging L7 rulesets: %s",
+			   strerror(-ret));
+		return ret;
+	}
+	if (s->n != n0)
+		qsort(s->v, s->n, sizeof(*s->v), entry_cmp);
+	return 0;
 }
 
 static void resolve_denies(struct xg_policy_set *s)
@@ -244,6 +554,15 @@ static void resolve_denies(struct xg_policy_set *s)
 int xg_policy_compile(const struct xg_rule *rules, size_t nrules,
 		      const struct xg_enforce *enf, size_t nenf,
 		      struct xg_policy_set *out, struct xg_err *err)
+{
+	return xg_policy_compile_l7(rules, nrules, enf, nenf, NULL, NULL, out,
+				    err);
+}
+
+int xg_policy_compile_l7(const struct xg_rule *rules, size_t nrules,
+			 const struct xg_enforce *enf, size_t nenf,
+			 xg_l7_union_fn l7_union, void *arg,
+			 struct xg_policy_set *out, struct xg_err *err)
 {
 	struct xg_policy_entry marker = {};
 	int ret;
@@ -282,7 +601,9 @@ int xg_policy_compile(const struct xg_rule *rules, size_t nrules,
 	}
 	if (out->n)
 		qsort(out->v, out->n, sizeof(*out->v), entry_cmp);
-	ret = merge_dups(out, err);
+	ret = merge_dups(out, l7_union, arg, err);
+	if (!ret && l7_union)
+		ret = fold_l7(out, l7_union, arg, err);
 	if (ret)
 		goto fail;
 	resolve_denies(out);

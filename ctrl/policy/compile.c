@@ -11,6 +11,7 @@
 #include "compile.h"
 #include "hashtab.h"
 #include "labels.h"
+#include "fastpath/l7/regex.h"
 
 /* Grows *v (of *cap elements of size sz) to hold n + 1. */
 static int grow(void **v, size_t *cap, size_t n, size_t sz)
@@ -105,6 +106,16 @@ struct cc {
 	__u32 *cidr_by_addr; /* indices in cidrs, by (family, addr, len) */
 	__u32 *scratch; /* n_cidrs */
 	struct xg_u64map enf_set; /* (subject, dir) in out->enf */
+	/* L7 rulesets, out->l7 in the order made; until the end of the
+	 * compile a ruleset id is its handle: 1 + its index there.
+	 * l7_idx: content hash -> 1 + the first with it; per ruleset,
+	 * l7_hash its content hash and l7_next 1 + the next in its chain;
+	 * l7_unions: (a, b) -> their union, once made. */
+	struct xg_u64map l7_idx;
+	__u64 *l7_hash;
+	__u32 *l7_next;
+	size_t cap_l7_aux;
+	struct xg_u64map l7_unions;
 	struct xg_compiled *out;
 	size_t cap_rules, cap_enf, cap_origins, cap_l7, cap_ipc, cap_idents,
 		cap_svcs;
@@ -801,48 +812,509 @@ static int resolve_named(struct cc *c, const struct xg_doc_port *p, __u32 id,
 	return ret;
 }
 
-static int copy_http(const struct xg_doc_port_rule *pr, __u32 id,
-		     struct xg_l7_ruleset *rs)
+/* ---------------------------------------------------------------- L7 -- */
+
+/*
+ * An L7 ruleset's id is a function of its rules, so that an id means the
+ * same rules in every compile (the fast path's table and the maps change
+ * at different instants).  The rules are first put in canonical form:
+ * header names lower case, each rule's headers sorted and unique, the
+ * rules sorted and unique, and a set holding a rule without fields
+ * (which allows every request) only that rule.  The id is 64-bit FNV-1a
+ * of that form folded to 31 bits, never 0.  Equal rules are one ruleset
+ * however many items and policies give them.  Two different rulesets
+ * whose ids collide (rare: 10,000 rulesets collide with probability
+ * about 1 in 40) are numbered in the order of their 64-bit hashes, the
+ * later one taking the next free id: a collision may renumber a ruleset
+ * when the other one comes or goes.
+ */
+
+#define FNV_BASIS 0xcbf29ce484222325ull
+#define FNV_PRIME 0x100000001b3ull
+#define L7_ID_MAX 0x7fffffffu
+
+static __u64 fnv_bytes(__u64 h, const void *p, size_t n)
 {
-	rs->id = id;
-	rs->n = pr->n_http;
-	rs->rules = calloc(pr->n_http ? pr->n_http : 1, sizeof(*rs->rules));
-	if (!rs->rules)
+	const unsigned char *b = p;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ b[i]) * FNV_PRIME;
+	return h;
+}
+
+static __u64 fnv_u32(__u64 h, __u32 v)
+{
+	unsigned char b[4] = {(unsigned char)v, (unsigned char)(v >> 8),
+			      (unsigned char)(v >> 16),
+			      (unsigned char)(v >> 24)};
+
+	return fnv_bytes(h, b, 4);
+}
+
+/* NULL and "" hash apart. */
+static __u64 fnv_str(__u64 h, const char *s)
+{
+	if (!s)
+		return fnv_bytes(h, "", 1);
+	h = fnv_bytes(h, "\1", 1);
+	h = fnv_u32(h, (__u32)strlen(s));
+	return fnv_bytes(h, s, strlen(s));
+}
+
+static __u64 l7_hash(const struct xg_l7_ruleset *rs)
+{
+	__u64 h = fnv_u32(FNV_BASIS, (__u32)rs->n);
+
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct xg_l7_http *r = &rs->rules[i];
+
+		h = fnv_str(h, r->method);
+		h = fnv_str(h, r->path);
+		h = fnv_str(h, r->host);
+		h = fnv_u32(h, (__u32)r->n_headers);
+		for (size_t k = 0; k < r->n_headers; k++)
+			h = fnv_str(h, r->headers[k]);
+	}
+	return h;
+}
+
+static __u32 l7_id_of(__u64 h)
+{
+	__u32 id = (__u32)(h ^ (h >> 32)) & L7_ID_MAX;
+
+	return id ? id : 1;
+}
+
+static int cstr_cmp(const char *a, const char *b)
+{
+	if (!a || !b)
+		return !!a - !!b;
+	return strcmp(a, b);
+}
+
+static int http_cmp(const struct xg_l7_http *a, const struct xg_l7_http *b)
+{
+	int d = cstr_cmp(a->method, b->method);
+
+	d = d ?: cstr_cmp(a->path, b->path);
+	d = d ?: cstr_cmp(a->host, b->host);
+	for (size_t i = 0; !d && i < a->n_headers && i < b->n_headers; i++)
+		d = strcmp(a->headers[i], b->headers[i]);
+	if (!d && a->n_headers != b->n_headers)
+		d = a->n_headers < b->n_headers ? -1 : 1;
+	return d;
+}
+
+static int http_qcmp(const void *a, const void *b)
+{
+	return http_cmp(a, b);
+}
+
+static int str_qcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static int l7_cmp(const struct xg_l7_ruleset *a, const struct xg_l7_ruleset *b)
+{
+	int d = 0;
+
+	if (a->n != b->n)
+		return a->n < b->n ? -1 : 1;
+	for (size_t i = 0; !d && i < a->n; i++)
+		d = http_cmp(&a->rules[i], &b->rules[i]);
+	return d;
+}
+
+static void http_free(struct xg_l7_http *h)
+{
+	free(h->method);
+	free(h->path);
+	free(h->host);
+	for (size_t k = 0; h->headers && k < h->n_headers; k++)
+		free(h->headers[k]);
+	free(h->headers);
+	memset(h, 0, sizeof(*h));
+}
+
+static void l7_free(struct xg_l7_ruleset *rs)
+{
+	for (size_t i = 0; rs->rules && i < rs->n; i++)
+		http_free(&rs->rules[i]);
+	free(rs->rules);
+	memset(rs, 0, sizeof(*rs));
+}
+
+static bool http_any(const struct xg_l7_http *h)
+{
+	return !h->method && !h->path && !h->host && !h->n_headers;
+}
+
+/* Canonical form, in place (see above). */
+static void l7_canon(struct xg_l7_ruleset *rs)
+{
+	size_t w;
+
+	for (size_t i = 0; i < rs->n; i++) {
+		struct xg_l7_http *h = &rs->rules[i];
+
+		if (h->n_headers > 1)
+			qsort(h->headers, h->n_headers, sizeof(*h->headers),
+			      str_qcmp);
+		for (size_t k = w = 0; k < h->n_headers; k++) {
+			if (w && !strcmp(h->headers[w - 1], h->headers[k]))
+				free(h->headers[k]);
+			else
+				h->headers[w++] = h->headers[k];
+		}
+		if (h->n_headers)
+			h->n_headers = w;
+	}
+	for (size_t i = 0; i < rs->n; i++) {
+		if (!http_any(&rs->rules[i]))
+			continue;
+		/* allows every request: the rest says nothing more */
+		for (size_t j = 0; j < rs->n; j++)
+			if (j != i)
+				http_free(&rs->rules[j]);
+		rs->rules[0] = rs->rules[i];
+		rs->n = 1;
+		return;
+	}
+	if (rs->n > 1)
+		qsort(rs->rules, rs->n, sizeof(*rs->rules), http_qcmp);
+	for (size_t i = w = 0; i < rs->n; i++) {
+		if (w && !http_cmp(&rs->rules[w - 1], &rs->rules[i]))
+			http_free(&rs->rules[i]);
+		else
+			rs->rules[w++] = rs->rules[i];
+	}
+	if (rs->n)
+		rs->n = w;
+}
+
+static int dup_opt(char **dst, const char *src)
+{
+	*dst = src ? strdup(src) : NULL;
+	return src && !*dst ? -ENOMEM : 0;
+}
+
+static int http_copy(struct xg_l7_http *d, const struct xg_l7_http *s)
+{
+	memset(d, 0, sizeof(*d));
+	if (dup_opt(&d->method, s->method) || dup_opt(&d->path, s->path) ||
+	    dup_opt(&d->host, s->host))
 		return -ENOMEM;
-	for (size_t i = 0; i < pr->n_http; i++) {
-		const struct xg_doc_http_rule *h = &pr->http[i];
-		struct xg_l7_http *o = &rs->rules[i];
-
-		o->method = h->method ? strdup(h->method) : NULL;
-		o->path = h->path ? strdup(h->path) : NULL;
-		o->host = h->host ? strdup(h->host) : NULL;
-		o->headers = calloc(h->n_headers + h->n_header_matches + 1,
-				    sizeof(char *));
-		if (!o->headers)
+	d->headers = calloc(s->n_headers + 1, sizeof(*d->headers));
+	if (!d->headers)
+		return -ENOMEM;
+	for (size_t k = 0; k < s->n_headers; k++) {
+		d->headers[k] = strdup(s->headers[k]);
+		if (!d->headers[k])
 			return -ENOMEM;
-		for (size_t j = 0; j < h->n_headers; j++) {
-			const struct xg_doc_http_header *hd = &h->headers[j];
-
-			if (asprintf(&o->headers[o->n_headers++], "%s%s%s",
-				     hd->name, hd->value ? ": " : "",
-				     hd->value ? hd->value : "") < 0)
-				return -ENOMEM;
-		}
-		/* headerMatches without secrets: an exact value (or
-		 * presence when empty) the request must have */
-		for (size_t j = 0; j < h->n_header_matches; j++) {
-			const struct xg_doc_header_match *m = &h->header_matches[j];
-
-			if (asprintf(&o->headers[o->n_headers++], "%s%s%s",
-				     m->name, *m->value ? ": " : "", m->value) < 0)
-				return -ENOMEM;
-		}
+		d->n_headers++;
 	}
 	return 0;
 }
 
+/* Takes rs (canonical, emptied here); *handle is that of the ruleset
+ * with its rules: an earlier one, or rs made one. */
+static int l7_intern(struct cc *c, struct xg_l7_ruleset *rs, __u32 *handle)
+{
+	struct xg_compiled *o = c->out;
+	__u64 h = l7_hash(rs), key = h == XG_U64MAP_EMPTY ? 0 : h;
+	const __u32 *head = xg_u64map_get(&c->l7_idx, key);
+	size_t cap;
+	__u32 *slot;
+	bool added;
+
+	for (__u32 i = head ? *head : 0; i; i = c->l7_next[i - 1])
+		if (c->l7_hash[i - 1] == h && !l7_cmp(&o->l7[i - 1], rs)) {
+			l7_free(rs);
+			*handle = i;
+			return 0;
+		}
+	if (o->n_l7 >= L7_ID_MAX - 1 ||
+	    grow((void **)&o->l7, &c->cap_l7, o->n_l7, sizeof(*o->l7)))
+		goto nomem;
+	cap = c->cap_l7_aux;
+	if (grow((void **)&c->l7_hash, &cap, o->n_l7, sizeof(*c->l7_hash)))
+		goto nomem;
+	cap = c->cap_l7_aux;
+	if (grow((void **)&c->l7_next, &cap, o->n_l7, sizeof(*c->l7_next)))
+		goto nomem;
+	c->cap_l7_aux = cap;
+	slot = xg_u64map_put(&c->l7_idx, key, &added);
+	if (!slot)
+		goto nomem;
+	c->l7_hash[o->n_l7] = h;
+	c->l7_next[o->n_l7] = added ? 0 : *slot;
+	o->l7[o->n_l7] = *rs;
+	o->l7[o->n_l7].id = (__u32)o->n_l7 + 1;
+	*slot = (__u32)++o->n_l7;
+	*handle = *slot;
+	memset(rs, 0, sizeof(*rs));
+	return 0;
+nomem:
+	l7_free(rs);
+	return -ENOMEM;
+}
+
+/* xg_l7_union_fn for xg_policy_compile_l7: the ruleset of a's rules and
+ * b's (b == 0: and a rule allowing everything), made on demand. */
+static int l7_union(void *arg, __u32 a, __u32 b, __u32 *out)
+{
+	struct cc *c = arg;
+	__u64 key = (__u64)a << 32 | b;
+	struct xg_l7_ruleset u = {};
+	const struct xg_l7_ruleset *x, *y;
+	__u32 *memo;
+	bool added;
+	int ret = 0;
+
+	if (a == b) {
+		*out = a;
+		return 0;
+	}
+	if (!a || a > c->out->n_l7 || b > c->out->n_l7)
+		return -EINVAL;
+	memo = xg_u64map_get(&c->l7_unions, key);
+	if (memo) {
+		*out = *memo;
+		return 0;
+	}
+	x = &c->out->l7[a - 1];
+	y = b ? &c->out->l7[b - 1] : NULL;
+	u.rules = calloc(x->n + (y ? y->n : 1), sizeof(*u.rules));
+	if (!u.rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < x->n && !ret; i++, u.n++)
+		ret = http_copy(&u.rules[u.n], &x->rules[i]);
+	for (size_t i = 0; y && i < y->n && !ret; i++, u.n++)
+		ret = http_copy(&u.rules[u.n], &y->rules[i]);
+	if (!y)
+		u.n++; /* the empty rule: everything */
+	if (ret) {
+		l7_free(&u);
+		return ret;
+	}
+	l7_canon(&u);
+	ret = l7_intern(c, &u, out);
+	if (ret)
+		return ret;
+	memo = xg_u64map_put(&c->l7_unions, key, &added);
+	if (!memo)
+		return -ENOMEM;
+	*memo = *out;
+	return 0;
+}
+
+struct l7_ord {
+	__u64 hash;
+	size_t idx;
+};
+
+static int l7_ord_cmp(const void *a, const void *b, void *arg)
+{
+	const struct l7_ord *x = a, *y = b;
+	const struct xg_l7_ruleset *v = arg;
+
+	if (x->hash != y->hash)
+		return x->hash < y->hash ? -1 : 1;
+	return l7_cmp(&v[x->idx], &v[y->idx]);
+}
+
+static int l7_by_id(const void *a, const void *b)
+{
+	__u32 x = ((const struct xg_l7_ruleset *)a)->id,
+	      y = ((const struct xg_l7_ruleset *)b)->id;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Handles become ids, in every rule and policy entry; the rulesets no
+ * policy entry uses any more (merged into a union, or under a deny) go,
+ * and the rest are sorted by id. */
+static int l7_finish(struct cc *c)
+{
+	struct xg_compiled *o = c->out;
+	struct xg_u64map taken = {};
+	struct l7_ord *ord;
+	__u32 *final;
+	bool *used, added;
+	size_t n = o->n_l7, w = 0;
+	int ret = -ENOMEM;
+
+	if (!n)
+		return 0;
+	ord = malloc(n * sizeof(*ord));
+	final = malloc(n * sizeof(*final));
+	used = calloc(n, sizeof(*used));
+	if (!ord || !final || !used)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		ord[i] = (struct l7_ord){c->l7_hash[i], i};
+	qsort_r(ord, n, sizeof(*ord), l7_ord_cmp, o->l7);
+	for (size_t k = 0; k < n; k++) {
+		__u32 id = l7_id_of(ord[k].hash), *slot;
+
+		while (xg_u64map_get(&taken, id))
+			id = id == L7_ID_MAX ? 1 : id + 1;
+		slot = xg_u64map_put(&taken, id, &added);
+		if (!slot)
+			goto out;
+		final[ord[k].idx] = id;
+	}
+	for (size_t i = 0; i < o->n_rules; i++)
+		if (o->rules[i].l7_ruleset)
+			o->rules[i].l7_ruleset =
+				final[o->rules[i].l7_ruleset - 1];
+	for (size_t i = 0; i < o->policy.n; i++) {
+		__u32 *l7 = &o->policy.v[i].val.l7_ruleset;
+
+		if (!*l7)
+			continue;
+		used[*l7 - 1] = true;
+		*l7 = final[*l7 - 1];
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!used[i]) {
+			l7_free(&o->l7[i]);
+			continue;
+		}
+		o->l7[w] = o->l7[i];
+		o->l7[w++].id = final[i];
+	}
+	o->n_l7 = w;
+	if (w > 1)
+		qsort(o->l7, w, sizeof(*o->l7), l7_by_id);
+	ret = 0;
+out:
+	free(ord);
+	free(final);
+	free(used);
+	xg_u64map_free(&taken);
+	return ret;
+}
+
+/* Where an item is, for errors in its fields. */
+struct item_at {
+	const char *file, *section;
+	const struct xg_cnp *cnp;
+	int rule, item;
+};
+
+/* "spec.ingress[0].toPorts[1].rules.http[2].path".  The document's
+ * spec and specs come as one list of rules, without saying which was
+ * which: a policy with one rule is taken to have written it as spec,
+ * any other to have written specs (the line number is right either
+ * way). */
+static void http_field(char *buf, size_t len, const struct item_at *at,
+		       size_t port, size_t http, const char *field)
+{
+	char spec[24];
+
+	if (at->cnp->n_rules == 1)
+		snprintf(spec, sizeof(spec), "spec");
+	else
+		snprintf(spec, sizeof(spec), "specs[%d]", at->rule);
+	snprintf(buf, len, "%s.%s[%d].toPorts[%zu].rules.http[%zu].%s", spec,
+		 at->section, at->item, port, http, field);
+}
+
+/* A regex field: checked (it must compile as the fast path compiles
+ * it), then copied. */
+static int copy_regex(struct cc *c, const struct item_at *at, size_t port,
+		      size_t http, struct xg_doc_loc loc, const char *field,
+		      const char *re, char **out)
+{
+	char msg[160], text[256], where[128];
+	int ret;
+
+	*out = NULL;
+	if (!re)
+		return 0;
+	ret = xg_l7_regex_check(re, msg, sizeof(msg));
+	if (ret == -ENOMEM)
+		return ret;
+	if (ret) {
+		http_field(where, sizeof(where), at, port, http, field);
+		snprintf(text, sizeof(text),
+			 "regex '%.48s%s' does not compile: %s", re,
+			 strlen(re) > 48 ? "..." : "", msg);
+		doc_err(c, at->file, loc, where, "%s", text);
+		return -EINVAL;
+	}
+	*out = strdup(re);
+	return *out ? 0 : -ENOMEM;
+}
+
+/* One header as "name" or "name: value", the name in lower case. */
+static int copy_header(char **out, const char *name, const char *value)
+{
+	if (asprintf(out, "%s%s%s", name, value ? ": " : "",
+		     value ? value : "") < 0) {
+		*out = NULL;
+		return -ENOMEM;
+	}
+	for (char *p = *out; *p && *p != ':'; p++)
+		if (*p >= 'A' && *p <= 'Z')
+			*p = (char)(*p - 'A' + 'a');
+	return 0;
+}
+
+/* The ruleset of toPorts[port] (not yet canonical). */
+static int copy_http(struct cc *c, const struct item_at *at, size_t port,
+		     const struct xg_doc_port_rule *pr,
+		     struct xg_l7_ruleset *rs)
+{
+	int ret = 0;
+
+	rs->n = pr->n_http;
+	rs->rules = calloc(pr->n_http ? pr->n_http : 1, sizeof(*rs->rules));
+	if (!rs->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < pr->n_http && !ret; i++) {
+		const struct xg_doc_http_rule *h = &pr->http[i];
+		struct xg_l7_http *o = &rs->rules[i];
+
+		ret = copy_regex(c, at, port, i, h->loc, "method", h->method,
+				 &o->method);
+		if (!ret)
+			ret = copy_regex(c, at, port, i, h->loc, "path",
+					 h->path, &o->path);
+		if (!ret)
+			ret = copy_regex(c, at, port, i, h->loc, "host",
+					 h->host, &o->host);
+		if (ret)
+			break;
+		o->headers = calloc(h->n_headers + h->n_header_matches + 1,
+				    sizeof(char *));
+		if (!o->headers)
+			return -ENOMEM;
+		for (size_t j = 0; j < h->n_headers && !ret; j++) {
+			const struct xg_doc_http_header *hd = &h->headers[j];
+
+			ret = copy_header(&o->headers[o->n_headers], hd->name,
+					  hd->value);
+			o->n_headers += !ret;
+		}
+		/* headerMatches without secrets: an exact value (or
+		 * presence when empty) the request must have */
+		for (size_t j = 0; j < h->n_header_matches && !ret; j++) {
+			const struct xg_doc_header_match *m = &h->header_matches[j];
+
+			ret = copy_header(&o->headers[o->n_headers], m->name,
+					  *m->value ? m->value : NULL);
+			o->n_headers += !ret;
+		}
+	}
+	return ret;
+}
+
 /* The item's numeric L4 part (named ports come per subject or peer). */
-static int item_l4(struct cc *c, const struct xg_doc_peer_rule *pr, bool allow,
+static int item_l4(struct cc *c, const struct item_at *at,
+		   const struct xg_doc_peer_rule *pr, bool allow,
 		   struct l4v *out, __u32 *l7_of_rule)
 {
 	static const __u8 any[] = { IPPROTO_TCP, IPPROTO_UDP, IPPROTO_SCTP };
@@ -855,16 +1327,15 @@ static int item_l4(struct cc *c, const struct xg_doc_peer_rule *pr, bool allow,
 		__u32 l7 = 0;
 
 		if (allow && pt->has_http && pt->n_http) {
-			struct xg_l7_ruleset rs;
+			struct xg_l7_ruleset rs = {};
 
-			l7 = (__u32)c->out->n_l7 + 1;
-			ret = grow((void **)&c->out->l7, &c->cap_l7,
-				   c->out->n_l7, sizeof(rs));
-			if (ret)
+			ret = copy_http(c, at, i, pt, &rs);
+			if (ret) {
+				l7_free(&rs);
 				return ret;
-			memset(&c->out->l7[c->out->n_l7], 0, sizeof(rs));
-			ret = copy_http(pt, l7, &c->out->l7[c->out->n_l7]);
-			c->out->n_l7++;
+			}
+			l7_canon(&rs);
+			ret = l7_intern(c, &rs, &l7);
 			if (ret)
 				return ret;
 		}
@@ -932,6 +1403,11 @@ static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file
 	const char *ns = cnp->clusterwide ? NULL : cnp->ns;
 	struct xg_rule_origin o = { .rule = rule, .item = item,
 				    .line = pr->loc.line };
+	struct item_at at = {.file = file,
+			     .section = section,
+			     .cnp = cnp,
+			     .rule = rule,
+			     .item = item};
 	struct idv peers = {};
 	struct l4v l4 = {};
 	__u32 l7_few[8] = {};
@@ -951,7 +1427,7 @@ static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file
 	ret = PUSH(c->out->origins, c->out->n_origins, c->cap_origins, o);
 	cookie = (__u32)c->out->n_origins;
 	ret = ret ?: item_peers(c, pr, ns, &peers);
-	ret = ret ?: item_l4(c, pr, action == XG_ACT_ALLOW, &l4, l7s);
+	ret = ret ?: item_l4(c, &at, pr, action == XG_ACT_ALLOW, &l4, l7s);
 	for (size_t s = 0; s < subjects->n && !ret; s++) {
 		for (size_t p = 0; p < peers.n && !ret; p++) {
 			struct l4v named = {};
@@ -1199,10 +1675,16 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 	ret = ret ?: keep_open(&c);
 	ret = ret ?: compile_services(&c);
 	if (!ret) {
-		ret = xg_policy_compile(out->rules, out->n_rules, out->enf,
-					out->n_enf, &out->policy, c.err);
+		ret = xg_policy_compile_l7(out->rules, out->n_rules, out->enf,
+					   out->n_enf, l7_union, &c,
+					   &out->policy, c.err);
 		if (ret && !c.err->where[0])
 			snprintf(c.err->where, sizeof(c.err->where), "policies");
+	}
+	if (!ret) {
+		ret = l7_finish(&c);
+		if (ret)
+			xg_err_set(c.err, "policies", "out of memory");
 	}
 	for (size_t i = 0; i < c.n_ids; i++)
 		xg_label_set_free(&c.ids[i].ls);
@@ -1220,6 +1702,10 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 	xg_u64map_free(&c.lkey_idx);
 	xg_u64map_free(&c.post_idx);
 	xg_u64map_free(&c.enf_set);
+	xg_u64map_free(&c.l7_idx);
+	xg_u64map_free(&c.l7_unions);
+	free(c.l7_hash);
+	free(c.l7_next);
 	xg_bmap_free(&c.addrs);
 	if (ret)
 		xg_compiled_free(out);
@@ -1228,19 +1714,8 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 
 void xg_compiled_free(struct xg_compiled *c)
 {
-	for (size_t i = 0; i < c->n_l7; i++) {
-		for (size_t j = 0; j < c->l7[i].n; j++) {
-			struct xg_l7_http *h = &c->l7[i].rules[j];
-
-			free(h->method);
-			free(h->path);
-			free(h->host);
-			for (size_t k = 0; k < h->n_headers; k++)
-				free(h->headers[k]);
-			free(h->headers);
-		}
-		free(c->l7[i].rules);
-	}
+	for (size_t i = 0; i < c->n_l7; i++)
+		l7_free(&c->l7[i]);
 	for (size_t i = 0; i < c->n_svcs; i++)
 		free(c->svcs[i].b);
 	free(c->ipc);

@@ -24,7 +24,15 @@
  *  - protocol ANY means TCP, UDP and SCTP; a named port resolves against
  *    the endpoints on the side that owns it (the subject for ingress,
  *    the peer for egress); an item with L7 rules gets an L7 ruleset id
- *    on its TCP entries (L7 is HTTP over TCP).
+ *    on its TCP entries (L7 is HTTP over TCP);
+ *  - an L7 ruleset's id is a function of its rules (compile.c: equal
+ *    rules are one ruleset, with the same id in every compile); where
+ *    allows meet (one key, or a less specific allow covering a more
+ *    specific one) the entry the datapath picks carries the union of
+ *    their rulesets, or all HTTP when one of them is a plain L3/L4 allow
+ *    (policy_state.h);
+ *  - `method`, `path` and `host` must compile as the fast path compiles
+ *    them (fastpath/l7/regex.h), or the document is refused.
  */
 #ifndef XGATE_CTRL_POLICY_COMPILE_H
 #define XGATE_CTRL_POLICY_COMPILE_H
@@ -72,12 +80,15 @@ struct xg_rule_origin {
 };
 
 struct xg_l7_http {
-	char *method, *path, *host; /* NULL: anything */
-	char **headers; /* "Name" or "Name: value" */
+	char *method, *path, *host; /* regexes (whole value); NULL: anything */
+	char **headers; /* "name" or "name: value", name in lower case */
 	size_t n_headers;
 };
 
-/* An L7 ruleset: its rules are ORed.  Issue 5's fast path enforces it. */
+/* An L7 ruleset: its rules are ORed; fastpath/l7/match.h enforces it.
+ * As compiled: canonical (rules sorted and unique; a rule without any
+ * field, which allows everything, is then the only one), and the id,
+ * 1 .. 2^31 - 1, a hash of the rules (compile.c). */
 struct xg_l7_ruleset {
 	__u32 id;
 	struct xg_l7_http *rules;
@@ -112,7 +123,7 @@ struct xg_compiled {
 	struct xg_policy_set policy; /* the policy map's entries */
 	struct xg_rule_origin *origins;
 	size_t n_origins;
-	struct xg_l7_ruleset *l7;
+	struct xg_l7_ruleset *l7; /* those policy entries use, by id */
 	size_t n_l7;
 	struct xg_service_spec *svcs;
 	size_t n_svcs;

@@ -12,6 +12,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <setjmp.h>
@@ -1284,6 +1285,318 @@ static void test_sync_then_datapath_decides(void **state)
 	xg_policy_set_free(&s);
 }
 
+/* ------------------------------------------------------- L7 merging -- */
+
+/* A stand-in for the compiler's rulesets: a ruleset is a set of base
+ * rulesets (bits), L7_ALL the one that allows every request (which,
+ * canonical, is all a set holding it says). */
+#define L7_ALL (1u << 30)
+
+static int l7_calls;
+
+static int bit_union(void *arg, __u32 a, __u32 b, __u32 *out)
+{
+	assert_true(a && a != b);
+	l7_calls++;
+	*out = b ? a | b : L7_ALL;
+	if (*out & L7_ALL)
+		*out = L7_ALL;
+	return 0;
+}
+
+static void compile_l7_ok(const struct xg_rule *rules, size_t n,
+			  struct xg_policy_set *out)
+{
+	struct xg_err err = {};
+	int ret = xg_policy_compile_l7(rules, n, NULL, 0, bit_union, NULL, out,
+				       &err);
+
+	if (ret)
+		fail_msg("compile: %d: %s: %s", ret, err.where, err.msg);
+	check_set_shape(out);
+}
+
+static struct xg_rule l7r(struct xg_rule r, __u32 l7)
+{
+	r.l7_ruleset = l7;
+	return r;
+}
+
+/* Allows on one key: union of their rulesets; with a plain allow, all
+ * HTTP; a deny still wins and drops it. */
+static void test_l7_merge_one_key(void **state)
+{
+	struct xg_policy_key k80 =
+		pkey(128, SUBJ, XG_DIR_INGRESS, PEER, XG_IPPROTO_TCP, 80);
+	struct xg_rule a = ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 1);
+	struct xg_rule b = ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 2);
+	struct xg_rule d = DENY(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 3);
+	struct xg_rule orders[2][2];
+	struct xg_policy_set s;
+
+	/* two rulesets, both orders: their union, an L7 allow's cookie */
+	orders[0][0] = orders[1][1] = l7r(a, 1);
+	orders[0][1] = orders[1][0] = l7r(b, 2);
+	for (int o = 0; o < 2; o++) {
+		compile_l7_ok(orders[o], 2, &s);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, 3);
+		assert_int_equal(must_find(&s, k80)->val.action, XG_ACT_ALLOW);
+		xg_policy_set_free(&s);
+	}
+	/* a plain allow and a ruleset: all HTTP, still parsed; the
+	 * cookie is the L7 allow's */
+	orders[0][0] = orders[1][1] = l7r(a, 4);
+	orders[0][1] = orders[1][0] = b;
+	for (int o = 0; o < 2; o++) {
+		compile_l7_ok(orders[o], 2, &s);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, L7_ALL);
+		assert_int_equal(must_find(&s, k80)->val.cookie, 1);
+		xg_policy_set_free(&s);
+	}
+	/* the same ruleset twice: no union asked */
+	orders[0][0] = l7r(a, 4);
+	orders[0][1] = l7r(b, 4);
+	l7_calls = 0;
+	compile_l7_ok(orders[0], 2, &s);
+	assert_int_equal(must_find(&s, k80)->val.l7_ruleset, 4);
+	assert_int_equal(l7_calls, 0);
+	xg_policy_set_free(&s);
+	/* plain allows only: no L7, no union asked */
+	orders[0][0] = a;
+	orders[0][1] = b;
+	compile_l7_ok(orders[0], 2, &s);
+	assert_int_equal(must_find(&s, k80)->val.l7_ruleset, 0);
+	assert_int_equal(l7_calls, 0);
+	xg_policy_set_free(&s);
+	/* a deny wins over the merged allows */
+	{
+		struct xg_rule r3[3] = {l7r(a, 1), l7r(b, 2), d};
+
+		compile_l7_ok(r3, 3, &s);
+		assert_int_equal(must_find(&s, k80)->val.action, XG_ACT_DENY);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, 0);
+		xg_policy_set_free(&s);
+	}
+}
+
+/* Across keys: a less specific allow covering an L7 allow adds its
+ * part to it; an any-peer allow more specific than a peer's covering
+ * allow gets an entry for that peer. */
+static void test_l7_merge_across_keys(void **state)
+{
+	struct xg_policy_key k80 =
+		pkey(128, SUBJ, XG_DIR_INGRESS, PEER, XG_IPPROTO_TCP, 80);
+	struct xg_policy_key any80 =
+		pkey(128, SUBJ, XG_DIR_INGRESS, 0, XG_IPPROTO_TCP, 80);
+	struct xg_policy_key peer_all =
+		pkey(96, SUBJ, XG_DIR_INGRESS, PEER, 0, 0);
+	struct xg_policy_set s;
+
+	/* any-peer plain allow of port 80, exact-peer L7 allow of it:
+	 * the exact entry (the one the datapath picks) allows all HTTP */
+	{
+		struct xg_rule r[] = {
+			ALLOW(SUBJ, 0, XG_IPPROTO_TCP, 80, 80, 1),
+			l7r(ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 2), 1),
+		};
+
+		compile_l7_ok(r, 2, &s);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, L7_ALL);
+		assert_int_equal(must_find(&s, any80)->val.l7_ruleset, 0);
+		xg_policy_set_free(&s);
+	}
+	/* any-peer L7 allow, exact-peer L7 allow: the exact one ORs both;
+	 * other peers keep the any-peer ruleset */
+	{
+		struct xg_rule r[] = {
+			l7r(ALLOW(SUBJ, 0, XG_IPPROTO_TCP, 80, 80, 1), 1),
+			l7r(ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 2), 2),
+		};
+
+		compile_l7_ok(r, 2, &s);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, 3);
+		assert_int_equal(must_find(&s, any80)->val.l7_ruleset, 1);
+		xg_policy_set_free(&s);
+	}
+	/* a wider port range of the same peer, plain, covers the L7 port */
+	{
+		struct xg_rule r[] = {
+			ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 0, 1023, 1),
+			l7r(ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 2), 2),
+		};
+
+		compile_l7_ok(r, 2, &s);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, L7_ALL);
+		xg_policy_set_free(&s);
+	}
+	/* the peer's plain L3 allow (every port) and an any-peer L7 allow
+	 * of port 80: the datapath would pick the any-peer entry for the
+	 * peer too, so the peer gets its own entry on port 80 */
+	{
+		struct xg_rule r[] = {
+			ALLOW(SUBJ, PEER, 0, 0, 65535, 1),
+			l7r(ALLOW(SUBJ, 0, XG_IPPROTO_TCP, 80, 80, 2), 4),
+		};
+		const struct xg_policy_entry *e;
+
+		compile_l7_ok(r, 2, &s);
+		e = must_find(&s, k80);
+		assert_int_equal(e->val.action, XG_ACT_ALLOW);
+		assert_int_equal(e->val.l7_ruleset, L7_ALL);
+		assert_int_equal(e->val.cookie, 2);
+		assert_int_equal(must_find(&s, any80)->val.l7_ruleset, 4);
+		assert_int_equal(must_find(&s, peer_all)->val.l7_ruleset, 0);
+		xg_policy_set_free(&s);
+	}
+	/* ... and none when they agree: both plain */
+	{
+		struct xg_rule r[] = {
+			ALLOW(SUBJ, PEER, 0, 0, 65535, 1),
+			ALLOW(SUBJ, 0, XG_IPPROTO_TCP, 80, 80, 2),
+		};
+
+		compile_l7_ok(r, 2, &s);
+		assert_null(find(&s, k80));
+		xg_policy_set_free(&s);
+	}
+	/* a subject-wide plain allow covers everything */
+	{
+		struct xg_rule r[] = {
+			ALLOW(SUBJ, 0, 0, 0, 65535, 1),
+			l7r(ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 2), 8),
+			l7r(ALLOW(SUBJ, 0, XG_IPPROTO_TCP, 443, 443, 3), 2),
+		};
+
+		compile_l7_ok(r, 3, &s);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, L7_ALL);
+		assert_int_equal(must_find(&s, pkey(128, SUBJ, XG_DIR_INGRESS,
+						    0, XG_IPPROTO_TCP, 443))
+					 ->val.l7_ruleset,
+				 L7_ALL);
+		xg_policy_set_free(&s);
+	}
+	/* without a callback: as before (no folding across keys) */
+	{
+		struct xg_rule r[] = {
+			ALLOW(SUBJ, 0, XG_IPPROTO_TCP, 80, 80, 1),
+			l7r(ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 2), 1),
+		};
+
+		compile_ok(r, 2, NULL, 0, &s);
+		assert_int_equal(must_find(&s, k80)->val.l7_ruleset, 1);
+		xg_policy_set_free(&s);
+	}
+}
+
+/* What Cilium says of a flow, from the rules alone: denied when a deny
+ * matches; else allowed when an allow does, with the union of the
+ * matching allows' rulesets, or all HTTP when one of them is plain. */
+static void oracle(const struct xg_rule *r, size_t n, __u32 peer, __u8 proto,
+		   __u16 port, int *allowed, __u32 *l7)
+{
+	bool plain = false, deny = false, allow = false;
+	__u32 bits = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if ((r[i].peer && r[i].peer != peer) ||
+		    (r[i].proto && r[i].proto != proto) ||
+		    port < r[i].port_lo || port > r[i].port_hi)
+			continue;
+		if (r[i].action == XG_ACT_DENY) {
+			deny = true;
+			continue;
+		}
+		allow = true;
+		if (r[i].l7_ruleset)
+			bits |= r[i].l7_ruleset;
+		else
+			plain = true;
+	}
+	*allowed = !deny && allow;
+	*l7 = !*allowed || !bits ? 0 : plain ? L7_ALL : bits;
+}
+
+/* Random rule sets, written to the native map: for every flow the
+ * datapath's one lookup per peer kind finds what all the matching
+ * allows say together. */
+static void test_l7_fold_datapath(void **state)
+{
+	static const __u32 peers[] = {0, PEER, PEER2};
+	static const __u8 protos[] = {0, XG_IPPROTO_TCP, XG_IPPROTO_UDP};
+	struct sync_fixture *f = *state;
+	unsigned seed = 12345;
+
+	for (int iter = 0; iter < 1500; iter++) {
+		struct xg_rule r[8];
+		size_t n = 1 + rand_r(&seed) % 7;
+		struct xg_policy_set s;
+
+		for (size_t i = 0; i < n; i++) {
+			__u8 proto = protos[rand_r(&seed) % 3];
+			__u16 lo = 0, hi = 65535;
+			bool deny = rand_r(&seed) % 6 == 0;
+
+			if (proto) {
+				lo = (__u16)(76 + rand_r(&seed) % 12);
+				hi = (__u16)(lo + rand_r(&seed) % 6);
+				if (rand_r(&seed) % 5 == 0) {
+					lo = 0;
+					hi = 1023;
+				}
+			}
+			r[i] = rule(SUBJ, peers[rand_r(&seed) % 3],
+				    XG_DIR_INGRESS,
+				    deny ? XG_ACT_DENY : XG_ACT_ALLOW, proto,
+				    lo, hi, 0, (__u32)i + 1);
+			if (!deny && proto == XG_IPPROTO_TCP &&
+			    rand_r(&seed) % 3)
+				r[i].l7_ruleset = 1u << (rand_r(&seed) % 4);
+		}
+		compile_l7_ok(r, n, &s);
+		assert_int_equal(
+			xg_policy_sync_apply(&f->sync, &f->rec.ms, &s, NULL),
+			0);
+		for (__u32 pi = 1; pi < 4; pi++)
+			for (int pr = 1; pr < 3; pr++)
+				for (__u16 port = 72; port < 96; port++) {
+					__u32 peer =
+						pi < 3 ? peers[pi] : PEER2 + 7;
+					struct xg_verdict_info vi;
+					__u32 want_l7;
+					int want;
+
+					oracle(r, n, peer, protos[pr], port,
+					       &want, &want_l7);
+					xg_policy_dir(SUBJ, XG_DIR_INGRESS,
+						      peer, protos[pr],
+						      htons(port), &vi);
+					if (vi.allowed == want &&
+					    (!want || vi.l7_ruleset == want_l7))
+						continue;
+					for (size_t i = 0; i < n; i++)
+						print_message(
+							"rule %zu: peer %u %s "
+							"proto %u %u-%u l7 "
+							"%#x\n",
+							i, r[i].peer,
+							r[i].action == XG_ACT_DENY
+								? "deny"
+								: "allow",
+							r[i].proto,
+							r[i].port_lo,
+							r[i].port_hi,
+							r[i].l7_ruleset);
+					fail_msg("iter %d: peer %u proto %u "
+						 "port %u: allowed %u l7 %#x, "
+						 "want %d %#x",
+						 iter, peer, protos[pr], port,
+						 vi.allowed, vi.l7_ruleset,
+						 want, want_l7);
+				}
+		xg_policy_set_free(&s);
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1311,6 +1624,10 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_failed_bump,
 						sync_setup, sync_teardown),
 		cmocka_unit_test_setup_teardown(test_sync_then_datapath_decides,
+						sync_setup, sync_teardown),
+		cmocka_unit_test(test_l7_merge_one_key),
+		cmocka_unit_test(test_l7_merge_across_keys),
+		cmocka_unit_test_setup_teardown(test_l7_fold_datapath,
 						sync_setup, sync_teardown),
 	};
 

@@ -33,6 +33,7 @@ struct flow {
 	__u16 port;
 	enum want want;
 	int via_vip; /* sent to the VIP, arrives at dst (a backend) */
+	const char *l7; /* L7: the ruleset's rules (l7_str), when given */
 };
 
 struct row {
@@ -46,140 +47,292 @@ struct row {
 	"}\nspec:\n  addresses: [\"{" host "}\"]\n  labels: " labels "\n---\n"
 
 static const struct row rows[] = {
-	{ "star-wars L7 (Cilium's example)",
-	  EP("tiefighter", "C1", "{org: empire, class: tiefighter}")
-	  EP("xwing", "C2", "{org: alliance, class: xwing}")
-	  EP("deathstar", "B1", "{org: empire, class: deathstar}")
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: rule1, namespace: default}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {org: empire, class: deathstar}}\n"
-	  "  ingress:\n"
-	  "  - fromEndpoints: [{matchLabels: {org: empire}}]\n"
-	  "    toPorts:\n"
-	  "    - ports: [{port: \"80\", protocol: TCP}]\n"
-	  "      rules: {http: [{method: POST, path: /v1/request-landing}]}\n",
-	  { { C1, B1, TCP, 80, L7 }, { C2, B1, TCP, 80, DEFAULT_DENY },
-	    { C1, B1, TCP, 443, DEFAULT_DENY }, { B1, C1, TCP, 80, ALLOW },
-	    { C3, B1, TCP, 80, DEFAULT_DENY } } },
-	{ "CIDR set with except",
-	  EP("db", "B1", "{app: db}")
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: from-clients}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: db}}\n"
-	  "  ingress:\n"
-	  "  - fromCIDRSet: [{cidr: \"{NET0}\", except: [\"{C3/}\"]}]\n"
-	  "    toPorts: [{ports: [{port: \"5432\", protocol: TCP}]}]\n",
-	  { { C1, B1, TCP, 5432, ALLOW }, { C2, B1, TCP, 5432, ALLOW },
-	    { C3, B1, TCP, 5432, DEFAULT_DENY }, { C1, B1, TCP, 22, DEFAULT_DENY } } },
-	{ "port range, protocol ANY",
-	  EP("client", "C1", "{app: client}")
-	  EP("server", "B1", "{app: server}")
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: range}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: server}}\n"
-	  "  ingress:\n"
-	  "  - fromEndpoints: [{matchLabels: {app: client}}]\n"
-	  "    toPorts: [{ports: [{port: \"8000\", endPort: 8080}]}]\n",
-	  { { C1, B1, TCP, 8050, ALLOW }, { C1, B1, UDP, 8000, ALLOW },
-	    { C1, B1, TCP, 8080, ALLOW }, { C1, B1, TCP, 8081, DEFAULT_DENY },
-	    { C1, B1, UDP, 7999, DEFAULT_DENY } } },
-	{ "ICMP echo only",
-	  EP("client", "C1", "{app: client}")
-	  EP("server", "B1", "{app: server}")
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: ping}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: server}}\n"
-	  "  ingress:\n"
-	  "  - fromEndpoints: [{matchLabels: {app: client}}]\n"
-	  "    icmps: [{fields: [{type: 8, family: IPv4}, {type: EchoRequest, family: IPv6}]}]\n",
-	  { { C1, B1, ICMP, 0, ALLOW }, { C1, B1, TCP, 80, DEFAULT_DENY } } },
-	{ "entity deny: world, with everything else allowed",
-	  EP("client", "C1", "{app: client}")
-	  EP("server", "B1", "{app: server}")
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: no-world}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: client}}\n"
-	  "  egress: [{toEntities: [all]}]\n"
-	  "  egressDeny: [{toEntities: [world]}]\n",
-	  { { C1, B1, TCP, 80, ALLOW }, { C1, C3, TCP, 80, DENY },
-	    { C1, B2, UDP, 53, DENY } } },
-	{ "namespaces: selectors stay in the policy's unless they name one",
-	  "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: web, namespace: prod}\n"
-	  "spec: {addresses: [\"{C1}\"], labels: {app: web}}\n---\n"
-	  "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: web, namespace: dev}\n"
-	  "spec: {addresses: [\"{C2}\"], labels: {app: web}}\n---\n"
-	  "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: tools, namespace: ops}\n"
-	  "spec: {addresses: [\"{C3}\"], labels: {app: tools}}\n---\n"
-	  "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: api, namespace: prod}\n"
-	  "spec: {addresses: [\"{B1}\"], labels: {app: api}}\n---\n"
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: api, namespace: prod}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: api}}\n"
-	  "  ingress:\n"
-	  "  - fromEndpoints:\n"
-	  "    - {matchLabels: {app: web}}\n"
-	  "    - matchLabels: {k8s:io.kubernetes.pod.namespace: ops}\n"
-	  "      matchExpressions: [{key: app, operator: In, values: [tools, debug]}]\n",
-	  { { C1, B1, TCP, 443, ALLOW }, { C2, B1, TCP, 443, DEFAULT_DENY },
-	    { C3, B1, TCP, 443, ALLOW } } },
-	{ "deny beats allow; enableDefaultDeny false keeps the rest open",
-	  EP("client", "C1", "{app: client}")
-	  EP("server", "B1", "{app: server}")
-	  EP("other", "B2", "{app: other}")
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: no-ssh}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: server}}\n"
-	  "  ingress: [{fromEndpoints: [{matchLabels: {app: client}}]}]\n"
-	  "  ingressDeny:\n"
-	  "  - fromEndpoints: [{}]\n"
-	  "    toPorts: [{ports: [{port: \"22\", protocol: TCP}]}]\n"
-	  "---\n"
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: other-web}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: other}}\n"
-	  "  enableDefaultDeny: {ingress: false}\n"
-	  "  ingressDeny: [{toPorts: [{ports: [{port: \"23\"}]}]}]\n",
-	  { { C1, B1, TCP, 80, ALLOW }, { C1, B1, TCP, 22, DENY },
-	    { C3, B1, TCP, 80, DEFAULT_DENY }, { C3, B2, TCP, 80, ALLOW },
-	    { C1, B2, TCP, 23, DENY } } },
-	{ "named port from the endpoint",
-	  EP("client", "C1", "{app: client}")
-	  "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: server}\n"
-	  "spec:\n  addresses: [\"{B1}\"]\n  labels: {app: server}\n"
-	  "  ports: [{name: http-alt, port: 8080, protocol: TCP}]\n---\n"
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: named}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: server}}\n"
-	  "  ingress:\n"
-	  "  - fromEndpoints: [{matchLabels: {app: client}}]\n"
-	  "    toPorts: [{ports: [{port: http-alt}]}]\n",
-	  { { C1, B1, TCP, 8080, ALLOW }, { C1, B1, TCP, 80, DEFAULT_DENY },
-	    { C1, B1, UDP, 8080, DEFAULT_DENY } } },
-	{ "a service: policy sees the backend",
-	  EP("client", "C1", "{app: client}")
-	  EP("other", "C2", "{app: other}")
-	  EP("server", "B1", "{app: server}")
-	  "apiVersion: xgate.io/v1\nkind: Service\nmetadata: {name: web}\n"
-	  "spec:\n  addresses: [\"{VIP}\"]\n"
-	  "  ports: [{port: 80, targetPort: 8080}]\n"
-	  "  backends: [{address: \"{B1}\"}]\n---\n"
-	  "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
-	  "metadata: {name: web}\n"
-	  "spec:\n"
-	  "  endpointSelector: {matchLabels: {app: server}}\n"
-	  "  ingress:\n"
-	  "  - fromEndpoints: [{matchLabels: {app: client}}]\n"
-	  "    toPorts: [{ports: [{port: \"8080\", protocol: TCP}]}]\n",
-	  { { C1, B1, TCP, 80, ALLOW, 1 }, { C2, B1, TCP, 80, DEFAULT_DENY, 1 } } },
+	{"star-wars L7 (Cilium's example)",
+	 EP("tiefighter", "C1", "{org: empire, class: tiefighter}") EP(
+		 "xwing", "C2", "{org: alliance, class: xwing}")
+		 EP("deathstar", "B1",
+		    "{org: empire, class: deathstar}") "apiVersion: "
+						       "cilium.io/v2\nkind: "
+						       "CiliumNetworkPolicy\n"
+						       "metadata: {name: "
+						       "rule1, namespace: "
+						       "default}\n"
+						       "spec:\n"
+						       "  endpointSelector: "
+						       "{matchLabels: {org: "
+						       "empire, class: "
+						       "deathstar}}\n"
+						       "  ingress:\n"
+						       "  - fromEndpoints: "
+						       "[{matchLabels: {org: "
+						       "empire}}]\n"
+						       "    toPorts:\n"
+						       "    - ports: [{port: "
+						       "\"80\", protocol: "
+						       "TCP}]\n"
+						       "      rules: {http: "
+						       "[{method: POST, path: "
+						       "/v1/"
+						       "request-landing}]}\n",
+	 {{C1, B1, TCP, 80, L7, 0, "method=POST,path=/v1/request-landing"},
+	  {C2, B1, TCP, 80, DEFAULT_DENY},
+	  {C1, B1, TCP, 443, DEFAULT_DENY},
+	  {B1, C1, TCP, 80, ALLOW},
+	  {C3, B1, TCP, 80, DEFAULT_DENY}}},
+	{"HTTP rules of two policies on one port are ORed",
+	 EP("tiefighter", "C1", "{org: empire, class: tiefighter}") EP(
+		 "deathstar", "B1",
+		 "{org: empire, class: deathstar}") "apiVersion: "
+						    "cilium.io/v2\nkind: "
+						    "CiliumNetworkPolicy\n"
+						    "metadata: {name: land, "
+						    "namespace: default}\n"
+						    "spec:\n"
+						    "  endpointSelector: "
+						    "{matchLabels: {class: "
+						    "deathstar}}\n"
+						    "  ingress:\n"
+						    "  - fromEndpoints: "
+						    "[{matchLabels: {org: "
+						    "empire}}]\n"
+						    "    toPorts:\n"
+						    "    - ports: [{port: "
+						    "\"80\", protocol: TCP}]\n"
+						    "      rules: {http: "
+						    "[{method: POST, path: "
+						    "/v1/request-landing}]}\n"
+						    "---\n"
+						    "apiVersion: "
+						    "cilium.io/v2\nkind: "
+						    "CiliumNetworkPolicy\n"
+						    "metadata: {name: status, "
+						    "namespace: default}\n"
+						    "spec:\n"
+						    "  endpointSelector: "
+						    "{matchLabels: {class: "
+						    "deathstar}}\n"
+						    "  ingress:\n"
+						    "  - fromEndpoints: "
+						    "[{matchLabels: {class: "
+						    "tiefighter}}]\n"
+						    "    toPorts:\n"
+						    "    - ports: [{port: "
+						    "\"80\", protocol: TCP}]\n"
+						    "      rules: {http: "
+						    "[{method: GET, path: "
+						    "/v1/status, headers: "
+						    "[X-Fleet]},\n"
+						    "                     "
+						    "{method: POST, path: "
+						    "/v1/request-landing}]}\n",
+	 {{C1, B1, TCP, 80, L7, 0,
+	   "method=GET,path=/v1/status,header=x-fleet | "
+	   "method=POST,path=/v1/request-landing"},
+	  {C1, B1, TCP, 81, DEFAULT_DENY}}},
+	{"a plain allow meeting an HTTP allow: all HTTP, still parsed",
+	 EP("tiefighter", "C1", "{org: empire, class: tiefighter}") EP(
+		 "xwing", "C2", "{org: alliance, class: xwing}")
+		 EP("deathstar", "B1",
+		    "{org: empire, class: deathstar}") "apiVersion: "
+						       "cilium.io/v2\nkind: "
+						       "CiliumNetworkPolicy\n"
+						       "metadata: {name: http, "
+						       "namespace: default}\n"
+						       "spec:\n"
+						       "  endpointSelector: "
+						       "{matchLabels: {class: "
+						       "deathstar}}\n"
+						       "  ingress:\n"
+						       "  - toPorts:\n"
+						       "    - ports: [{port: "
+						       "\"80\", protocol: "
+						       "TCP}]\n"
+						       "      rules: {http: "
+						       "[{method: GET, path: "
+						       "\"/v1/.*\"}]}\n"
+						       "---\n"
+						       "apiVersion: "
+						       "cilium.io/v2\nkind: "
+						       "CiliumNetworkPolicy\n"
+						       "metadata: {name: "
+						       "empire-l3, namespace: "
+						       "default}\n"
+						       "spec:\n"
+						       "  endpointSelector: "
+						       "{matchLabels: {class: "
+						       "deathstar}}\n"
+						       "  ingress:\n"
+						       "  - fromEndpoints: "
+						       "[{matchLabels: {org: "
+						       "empire}}]\n",
+	 /* C1's own L3 allow covers port 80: the any-peer HTTP rules do
+	  * not bind it; C2 has only those */
+	 {{C1, B1, TCP, 80, L7, 0, "any"},
+	  {C2, B1, TCP, 80, L7, 0, "method=GET,path=/v1/.*"},
+	  {C1, B1, TCP, 443, ALLOW},
+	  {C2, B1, TCP, 443, DEFAULT_DENY},
+	  {C3, B1, TCP, 80, L7, 0, "method=GET,path=/v1/.*"}}},
+	{"CIDR set with except",
+	 EP("db", "B1",
+	    "{app: db}") "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+			 "metadata: {name: from-clients}\n"
+			 "spec:\n"
+			 "  endpointSelector: {matchLabels: {app: db}}\n"
+			 "  ingress:\n"
+			 "  - fromCIDRSet: [{cidr: \"{NET0}\", except: "
+			 "[\"{C3/}\"]}]\n"
+			 "    toPorts: [{ports: [{port: \"5432\", protocol: "
+			 "TCP}]}]\n",
+	 {{C1, B1, TCP, 5432, ALLOW},
+	  {C2, B1, TCP, 5432, ALLOW},
+	  {C3, B1, TCP, 5432, DEFAULT_DENY},
+	  {C1, B1, TCP, 22, DEFAULT_DENY}}},
+	{"port range, protocol ANY",
+	 EP("client", "C1", "{app: client}")
+		 EP("server", "B1",
+		    "{app: server}") "apiVersion: cilium.io/v2\nkind: "
+				     "CiliumNetworkPolicy\n"
+				     "metadata: {name: range}\n"
+				     "spec:\n"
+				     "  endpointSelector: {matchLabels: {app: "
+				     "server}}\n"
+				     "  ingress:\n"
+				     "  - fromEndpoints: [{matchLabels: {app: "
+				     "client}}]\n"
+				     "    toPorts: [{ports: [{port: \"8000\", "
+				     "endPort: 8080}]}]\n",
+	 {{C1, B1, TCP, 8050, ALLOW},
+	  {C1, B1, UDP, 8000, ALLOW},
+	  {C1, B1, TCP, 8080, ALLOW},
+	  {C1, B1, TCP, 8081, DEFAULT_DENY},
+	  {C1, B1, UDP, 7999, DEFAULT_DENY}}},
+	{"ICMP echo only",
+	 EP("client", "C1", "{app: client}")
+		 EP("server", "B1",
+		    "{app: server}") "apiVersion: cilium.io/v2\nkind: "
+				     "CiliumNetworkPolicy\n"
+				     "metadata: {name: ping}\n"
+				     "spec:\n"
+				     "  endpointSelector: {matchLabels: {app: "
+				     "server}}\n"
+				     "  ingress:\n"
+				     "  - fromEndpoints: [{matchLabels: {app: "
+				     "client}}]\n"
+				     "    icmps: [{fields: [{type: 8, family: "
+				     "IPv4}, {type: EchoRequest, family: "
+				     "IPv6}]}]\n",
+	 {{C1, B1, ICMP, 0, ALLOW}, {C1, B1, TCP, 80, DEFAULT_DENY}}},
+	{"entity deny: world, with everything else allowed",
+	 EP("client", "C1", "{app: client}")
+		 EP("server", "B1",
+		    "{app: server}") "apiVersion: cilium.io/v2\nkind: "
+				     "CiliumNetworkPolicy\n"
+				     "metadata: {name: no-world}\n"
+				     "spec:\n"
+				     "  endpointSelector: {matchLabels: {app: "
+				     "client}}\n"
+				     "  egress: [{toEntities: [all]}]\n"
+				     "  egressDeny: [{toEntities: [world]}]\n",
+	 {{C1, B1, TCP, 80, ALLOW},
+	  {C1, C3, TCP, 80, DENY},
+	  {C1, B2, UDP, 53, DENY}}},
+	{"namespaces: selectors stay in the policy's unless they name one",
+	 "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: web, "
+	 "namespace: prod}\n"
+	 "spec: {addresses: [\"{C1}\"], labels: {app: web}}\n---\n"
+	 "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: web, "
+	 "namespace: dev}\n"
+	 "spec: {addresses: [\"{C2}\"], labels: {app: web}}\n---\n"
+	 "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: tools, "
+	 "namespace: ops}\n"
+	 "spec: {addresses: [\"{C3}\"], labels: {app: tools}}\n---\n"
+	 "apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata: {name: api, "
+	 "namespace: prod}\n"
+	 "spec: {addresses: [\"{B1}\"], labels: {app: api}}\n---\n"
+	 "apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+	 "metadata: {name: api, namespace: prod}\n"
+	 "spec:\n"
+	 "  endpointSelector: {matchLabels: {app: api}}\n"
+	 "  ingress:\n"
+	 "  - fromEndpoints:\n"
+	 "    - {matchLabels: {app: web}}\n"
+	 "    - matchLabels: {k8s:io.kubernetes.pod.namespace: ops}\n"
+	 "      matchExpressions: [{key: app, operator: In, values: [tools, "
+	 "debug]}]\n",
+	 {{C1, B1, TCP, 443, ALLOW},
+	  {C2, B1, TCP, 443, DEFAULT_DENY},
+	  {C3, B1, TCP, 443, ALLOW}}},
+	{"deny beats allow; enableDefaultDeny false keeps the rest open",
+	 EP("client", "C1", "{app: client}") EP("server", "B1", "{app: server}")
+		 EP("other", "B2",
+		    "{app: other}") "apiVersion: cilium.io/v2\nkind: "
+				    "CiliumNetworkPolicy\n"
+				    "metadata: {name: no-ssh}\n"
+				    "spec:\n"
+				    "  endpointSelector: {matchLabels: {app: "
+				    "server}}\n"
+				    "  ingress: [{fromEndpoints: "
+				    "[{matchLabels: {app: client}}]}]\n"
+				    "  ingressDeny:\n"
+				    "  - fromEndpoints: [{}]\n"
+				    "    toPorts: [{ports: [{port: \"22\", "
+				    "protocol: TCP}]}]\n"
+				    "---\n"
+				    "apiVersion: cilium.io/v2\nkind: "
+				    "CiliumNetworkPolicy\n"
+				    "metadata: {name: other-web}\n"
+				    "spec:\n"
+				    "  endpointSelector: {matchLabels: {app: "
+				    "other}}\n"
+				    "  enableDefaultDeny: {ingress: false}\n"
+				    "  ingressDeny: [{toPorts: [{ports: "
+				    "[{port: \"23\"}]}]}]\n",
+	 {{C1, B1, TCP, 80, ALLOW},
+	  {C1, B1, TCP, 22, DENY},
+	  {C3, B1, TCP, 80, DEFAULT_DENY},
+	  {C3, B2, TCP, 80, ALLOW},
+	  {C1, B2, TCP, 23, DENY}}},
+	{"named port from the endpoint",
+	 EP("client", "C1",
+	    "{app: client}") "apiVersion: xgate.io/v1\nkind: "
+			     "Endpoint\nmetadata: {name: server}\n"
+			     "spec:\n  addresses: [\"{B1}\"]\n  labels: {app: "
+			     "server}\n"
+			     "  ports: [{name: http-alt, port: 8080, protocol: "
+			     "TCP}]\n---\n"
+			     "apiVersion: cilium.io/v2\nkind: "
+			     "CiliumNetworkPolicy\n"
+			     "metadata: {name: named}\n"
+			     "spec:\n"
+			     "  endpointSelector: {matchLabels: {app: "
+			     "server}}\n"
+			     "  ingress:\n"
+			     "  - fromEndpoints: [{matchLabels: {app: "
+			     "client}}]\n"
+			     "    toPorts: [{ports: [{port: http-alt}]}]\n",
+	 {{C1, B1, TCP, 8080, ALLOW},
+	  {C1, B1, TCP, 80, DEFAULT_DENY},
+	  {C1, B1, UDP, 8080, DEFAULT_DENY}}},
+	{"a service: policy sees the backend",
+	 EP("client", "C1", "{app: client}") EP("other", "C2", "{app: other}")
+		 EP("server", "B1",
+		    "{app: server}") "apiVersion: xgate.io/v1\nkind: "
+				     "Service\nmetadata: {name: web}\n"
+				     "spec:\n  addresses: [\"{VIP}\"]\n"
+				     "  ports: [{port: 80, targetPort: 8080}]\n"
+				     "  backends: [{address: \"{B1}\"}]\n---\n"
+				     "apiVersion: cilium.io/v2\nkind: "
+				     "CiliumNetworkPolicy\n"
+				     "metadata: {name: web}\n"
+				     "spec:\n"
+				     "  endpointSelector: {matchLabels: {app: "
+				     "server}}\n"
+				     "  ingress:\n"
+				     "  - fromEndpoints: [{matchLabels: {app: "
+				     "client}}]\n"
+				     "    toPorts: [{ports: [{port: \"8080\", "
+				     "protocol: TCP}]}]\n",
+	 {{C1, B1, TCP, 80, ALLOW, 1}, {C2, B1, TCP, 80, DEFAULT_DENY, 1}}},
 };
 #define NROWS (sizeof(rows) / sizeof(rows[0]))
 
@@ -272,6 +425,47 @@ static const char *want_str(enum want w)
 	return s[w];
 }
 
+/* A ruleset's rules: "method=GET,path=/a,header=x-b | ...", a rule
+ * without fields "any". */
+static void l7_str(const struct xg_compiled *c, __u32 id, char *buf, size_t len)
+{
+	const struct xg_l7_ruleset *rs = NULL;
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (size_t i = 0; i < c->n_l7; i++)
+		if (c->l7[i].id == id)
+			rs = &c->l7[i];
+	if (!rs) {
+		snprintf(buf, len, "(no ruleset %u)", id);
+		return;
+	}
+	for (size_t i = 0; i < rs->n && n < len; i++) {
+		const struct xg_l7_http *h = &rs->rules[i];
+		const char *sep = "";
+
+		n += (size_t)snprintf(buf + n, len - n, "%s", i ? " | " : "");
+		if (h->method && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%smethod=%s",
+					      sep, h->method),
+				sep = ",";
+		if (h->path && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%spath=%s",
+					      sep, h->path),
+				sep = ",";
+		if (h->host && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "%shost=%s",
+					      sep, h->host),
+				sep = ",";
+		for (size_t k = 0; k < h->n_headers && n < len; k++)
+			n += (size_t)snprintf(buf + n, len - n, "%sheader=%s",
+					      sep, h->headers[k]),
+				sep = ",";
+		if (!*sep && n < len)
+			n += (size_t)snprintf(buf + n, len - n, "any");
+	}
+}
+
 static void check_flow(struct tctx *t, const struct xg_compiled *c,
 		       const struct row *r, const struct flow *f, __u16 sport)
 {
@@ -304,6 +498,15 @@ static void check_flow(struct tctx *t, const struct xg_compiled *c,
 		if (!ex.allowed || !ex.l7_ruleset)
 			fail_msg("%s; explain says %s, l7 %u", what,
 				 ex.allowed ? "allow" : "drop", ex.l7_ruleset);
+		if (f->l7) {
+			char rules[512];
+
+			l7_str(c, ex.l7_ruleset, rules, sizeof(rules));
+			if (strcmp(rules, f->l7))
+				fail_msg(
+					"%s; ruleset %u is \"%s\", want \"%s\"",
+					what, ex.l7_ruleset, rules, f->l7);
+		}
 		break;
 	case DENY:
 	case DEFAULT_DENY:

@@ -28,7 +28,7 @@ test-xdp: $(BUILD)/tests/xdp/test_table $(BUILD)/san/tests/xdp/test_table
 COMPILE_SRCS := tests/xdp/test_compile.c tests/xdp/table_lib.c tests/xdp/topo.c \
 		tests/xdp/backend_native.c tests/xdp/backend_bpf.c \
 		tests/lib/pktbuild.c tests/lib/native_ms.c
-COMPILE_LIBS := -lcmocka $(DOC_LDLIBS) $(LDLIBS_BPF)
+COMPILE_LIBS := -lcmocka $(DOC_LDLIBS) $(POL_LDLIBS) $(LDLIBS_BPF)
 
 $(BUILD)/tests/xdp/test_compile: $(COMPILE_SRCS:%.c=$(BUILD)/%.o) \
 		$(NATIVE_DP_OBJS) $(POL_LIB) $(DOC_LIB) $(CTRL_LIB)
