@@ -1,9 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-only
-# ctrl/daemon/: xgated, the daemon (control thread, kvstores, local API).
+# ctrl/daemon/: xgated, the daemon (control thread, kvstores, local API,
+# and the L7 fast path's workers from fastpath/).
 
 XGATED_SRCS := ctrl/daemon/main.c ctrl/daemon/control.c ctrl/daemon/evq.c \
 	       ctrl/daemon/docstore.c ctrl/daemon/store_file.c \
-	       ctrl/daemon/store_etcd.c ctrl/daemon/api.c ctrl/daemon/api_cmds.c
+	       ctrl/daemon/store_etcd.c ctrl/daemon/api.c ctrl/daemon/api_cmds.c \
+	       ctrl/daemon/api_l7.c
 XGATED      := $(BUILD)/xgated
 
 EXTRA_CFLAGS_store_etcd += $(KV_CFLAGS)
@@ -14,7 +16,8 @@ EXTRA_CFLAGS_main       += $(KV_CFLAGS)
 # in name order): expanded a second time, when make has read them all.
 .SECONDEXPANSION:
 $(XGATED): $(XGATED_SRCS:%.c=$(BUILD)/%.o) $$(POL_LIB) $$(DOC_LIB) \
-		$$(XGD_LIB) $$(KV_LIB) $$(CTRL_LIB)
-	$(CC) $(CFLAGS) -o $@ $^ $(DOC_LDLIBS) $(XGD_LDLIBS) -lpthread
+		$$(XGD_LIB) $$(KV_LIB) $$(FP_LINK) $$(CTRL_LIB)
+	$(CC) $(CFLAGS) -o $@ $^ $(DOC_LDLIBS) $(XGD_LDLIBS) $(POL_LDLIBS) \
+		$(FP_LDLIBS) -lpthread
 
 all: $(XGATED)

@@ -64,6 +64,13 @@ class H(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        body = ("ship landed on " + sys.argv[1] + "\n").encode()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
     def log_message(self, *a):
         pass
 S(("::", 8080), H).serve_forever()
@@ -112,13 +119,19 @@ try "c1 (empire) -> b1 ping (deathstar: ICMP from the empire)" in_ns "$C1_NS" pi
 try "c2 (alliance intruder) -> b2:8080 (denied)" in_ns "$C2_NS" curl -s -m 2 "http://$B2_IP4:8080/"
 try "c2 (alliance intruder) -> b1 ping (denied)" in_ns "$C2_NS" ping -c1 -W1 "$B1_IP4"
 try "c1 -> b2:22 (no rule allows it)" in_ns "$C1_NS" timeout 2 bash -c "exec 3<>/dev/tcp/$B2_IP4/22"
-try "c1 -> b1:8080 (deathstar: HTTP rules, the L7 path)" in_ns "$C1_NS" curl -s -m 2 "http://$B1_IP4:8080/"
-echo "  (flows with HTTP rules go to the AF_XDP fast path, which is not"
-echo "   built yet: until it is they are dropped (NO_XSK), never passed)"
+try "c1 -> b1:8080 POST /v1/request-landing (the HTTP rule allows it)" \
+	in_ns "$C1_NS" curl -sf -m 2 -X POST "http://$B1_IP4:8080/v1/request-landing"
+try "c1 -> b1:8080 PUT /v1/exhaust-port (the L7 fast path answers 403)" \
+	in_ns "$C1_NS" curl -s -m 2 -X PUT "http://$B1_IP4:8080/v1/exhaust-port"
+echo "  (flows with HTTP rules go over AF_XDP to xgated's workers, which"
+echo "   judge every request; a refused one never reaches the server)"
 for i in 1 2 3 4 5 6; do
 	try "c1 -> service web 198.19.0.100:80 (Maglev over b1..b3), #$i" \
 		in_ns "$C1_NS" curl -s -m 1 "http://198.19.0.100/"
 done
+
+say "xgatectl l7: the fast path's verdicts, with the rule that decided"
+xgc l7 5
 
 say "xgatectl explain: why"
 xgc explain "$C2_IP4" "$B2_IP4" tcp 8080

@@ -177,7 +177,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 		}
 		xg_ct_touch(ce, &pkt, is_reply, now);
 		if (ce->flags & XG_CT_F_L7)
-			xg_l7_track(ctx, &pkt, ce, is_reply);
+			xg_l7_track(ctx, &pkt, ce, is_reply, now);
 		/* Replies of a balanced flow leave with the VIP as source. */
 		if (is_reply && ce->revnat_id)
 			xg_lb_reverse(ctx, &pkt, ce->revnat_id);

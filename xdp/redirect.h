@@ -149,7 +149,7 @@ XG_NOINLINE __s64 xg_tcp_seq_len(xg_ctx_t *ctx, const struct xg_pkt *pkt)
 /* Where both sides of an L7 flow stand (see xg_ct_entry.l7_srv_nxt):
  * a subprogram, so its loads stay off the main stack. */
 XG_NOINLINE int xg_l7_track(xg_ctx_t *ctx, const struct xg_pkt *pkt,
-			    struct xg_ct_entry *ce, int is_reply)
+			    struct xg_ct_entry *ce, int is_reply, __u64 now)
 {
 	__s64 sl = xg_tcp_seq_len(ctx, pkt);
 	__u32 seq = (__u32)sl, len = (__u32)(sl >> 32), ack, nxt;
@@ -157,6 +157,20 @@ XG_NOINLINE int xg_l7_track(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 
 	if (sl < 0 || xg_load_bytes(ctx, pkt->l4_off, th, sizeof(th)))
 		return 0;
+	/* A fresh SYN on a flow conntrack still holds open (the client
+	 * reuses its port after a refusal, which the server never saw
+	 * close) starts a new connection: its stream starts anew, and the
+	 * new admission time tells the fast path to forget the old one. */
+	if (!is_reply && (th[13] & (XG_TCP_SYN | XG_TCP_ACK)) == XG_TCP_SYN) {
+		if (!(ce->flags & XG_CT_F_ISN) || ce->l7_isn != seq + 1) {
+			ce->l7_isn = seq + 1;
+			ce->flags |= XG_CT_F_ISN;
+			ce->created_ns = now;
+			ce->l7_srv_nxt = 0;
+			ce->l7_cli_ack = 0;
+		}
+		return 0;
+	}
 	if (is_reply) {
 		nxt = seq + len +
 		      ((th[13] & (XG_TCP_SYN | XG_TCP_FIN)) ? 1 : 0);

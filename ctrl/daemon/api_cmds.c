@@ -11,6 +11,8 @@
 #include <unistd.h>
 
 #include "api_cmds.h"
+#include "api_l7.h"
+#include "api_l7.h"
 #include "ctrl/entries.h"
 #include "ctrl/log.h"
 #include "ctrl/policy/explain.h"
@@ -673,6 +675,8 @@ struct json_object *xgd_api_dispatch(struct xgd *d, struct json_object *req)
 		return cmd_get(d, req);
 	if (!strcmp(cmd, "origins"))
 		return cmd_origins(d);
+	if (!strcmp(cmd, "l7"))
+		return xgd_api_l7(d, req);
 	return xgd_api_error("unknown cmd '%s'", cmd);
 }
 
@@ -753,4 +757,5 @@ void xgd_metrics_write(struct xgd *d, FILE *f)
 	fprintf(f, "# HELP xgate_map_entries_conntrack Conntrack entries (counted every 10 s).\n"
 		   "# TYPE xgate_map_entries_conntrack gauge\nxgate_map_entries_conntrack %zu\n",
 		map_count(d, XG_M_CT));
+	xgd_metrics_l7(d, f);
 }

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "daemon.h"
+#include "fastpath/fastpath.h"
 #include "store_etcd.h"
 #include "ctrl/log.h"
 
@@ -62,6 +63,29 @@ static void publish_errors(struct xgd *d)
 	pthread_rwlock_unlock(&d->lock);
 }
 
+/* Publishes the rulesets of `now` (and of `also`, when given) to the
+ * fast path. */
+static int publish_rulesets(struct xgd *d, const struct xg_compiled *also,
+			    const struct xg_compiled *now, struct xg_err *err)
+{
+	struct xg_l7_ruleset *rs;
+	size_t n = now->n_l7 + (also ? also->n_l7 : 0);
+	int ret;
+
+	if (!d->fp)
+		return 0;
+	rs = calloc(n ? n : 1, sizeof(*rs));
+	if (!rs)
+		return -ENOMEM;
+	if (n)
+		memcpy(rs, now->l7, now->n_l7 * sizeof(*rs));
+	if (also && also->n_l7)
+		memcpy(rs + now->n_l7, also->l7, also->n_l7 * sizeof(*rs));
+	ret = xg_fastpath_set_rulesets(d->fp, rs, n, err);
+	free(rs);
+	return ret;
+}
+
 /* Compile everything and apply it.  Returns 0 when the maps now hold the
  * documents' state. */
 static int apply(struct xgd *d, const struct timespec *oldest)
@@ -88,7 +112,24 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 		pthread_rwlock_unlock(&d->lock);
 		return ret;
 	}
+	/* The fast path learns the new rulesets before the maps name them,
+	 * and forgets the old ones only after: ids are content hashes, so
+	 * a frame judged under either state finds its ruleset. */
+	ret = publish_rulesets(d, &d->compiled, &c, &err);
+	if (ret) {
+		xg_err_str(&err, msg, sizeof(msg));
+		pr_warn("L7 rulesets: %s; the previous state stays enforced\n",
+			msg);
+		pthread_rwlock_wrlock(&d->lock);
+		snprintf(d->st.compile_error, sizeof(d->st.compile_error), "%s",
+			 msg);
+		pthread_rwlock_unlock(&d->lock);
+		xg_compiled_free(&c);
+		return ret;
+	}
 	ret = xg_dp_sync_apply(&d->sync, d->ms, &c, &st);
+	if (!ret)
+		publish_rulesets(d, NULL, &c, &err);
 	if (ret) {
 		pr_warn("sync: %s (will retry)\n", strerror(-ret));
 		xg_compiled_free(&c);

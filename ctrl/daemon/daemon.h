@@ -26,6 +26,7 @@
 
 struct xg_store_file;
 struct xg_store_etcd;
+struct xg_fastpath;
 
 struct xgd_status {
 	bool store_up;
@@ -55,6 +56,7 @@ struct xgd {
 	struct xg_dp_sync sync; /* control thread only */
 	struct xg_store_file *fstore;
 	struct xg_store_etcd *estore;
+	struct xg_fastpath *fp; /* the L7 fast path; NULL when disabled */
 	int64_t lease; /* nodes/<node>; 0: none yet */
 
 	pthread_rwlock_t lock; /* guards what follows */

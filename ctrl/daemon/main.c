@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "fastpath/fastpath.h"
 #include "store_etcd.h"
 #include "store_file.h"
 #include "ctrl/entries.h"
@@ -79,6 +80,7 @@ static void netns_leave(int home)
 }
 
 static int datapath_attach(struct xgd *d);
+static int fastpath_up(struct xgd *d);
 
 /* Attaches where xgate is not attached yet; adopts where it is.  Either
  * way the maps are the pinned ones. */
@@ -88,8 +90,49 @@ static int datapath_up(struct xgd *d)
 
 	if (!ret)
 		ret = datapath_attach(d);
+	/* The sockets bind to interfaces by index: in their namespace. */
+	if (!ret)
+		ret = fastpath_up(d);
 	netns_leave(home);
 	return ret;
+}
+
+static int fastpath_up(struct xgd *d)
+{
+	struct xg_fastpath_conf fc = {
+		.n_ifaces = d->conf.n_ifaces,
+		.queues = d->conf.fastpath.queues,
+		.frames = d->conf.fastpath.frames,
+		.zerocopy = d->conf.fastpath.zerocopy,
+		.busy_poll = d->conf.fastpath.busy_poll,
+		.lim = {
+			.stream_buffer = d->conf.fastpath.stream_buffer,
+			.max_head = d->conf.fastpath.max_head,
+			.max_headers = d->conf.fastpath.max_headers,
+			.max_held = d->conf.fastpath.max_held,
+			.idle_ns = (uint64_t)d->conf.fastpath.idle_timeout *
+				   1000000000ull,
+		},
+		.xsks_fd = xg_dp_map_fd(d->dp, XG_M_XSKS),
+		.ifslots_fd = xg_dp_map_fd(d->dp, XG_M_IFSLOTS),
+		.revnat_fd = xg_dp_map_fd(d->dp, XG_M_REVNAT),
+		.ct_fd = xg_dp_map_fd(d->dp, XG_M_CT),
+	};
+	struct xg_err err = {};
+	int ret;
+
+	if (!d->conf.fastpath.enabled || !d->conf.n_ifaces) {
+		pr_info("L7 fast path off: flows with HTTP rules are dropped\n");
+		return 0;
+	}
+	for (unsigned i = 0; i < d->conf.n_ifaces; i++)
+		fc.ifnames[i] = d->conf.ifaces[i].name;
+	ret = xg_fastpath_start(&fc, &d->fp, &err);
+	if (ret)
+		return fail("fastpath", &err, ret);
+	pr_info("L7 fast path: %u worker(s) on %u interface(s)\n", fc.queues,
+		fc.n_ifaces);
+	return 0;
 }
 
 static int datapath_attach(struct xgd *d)
@@ -307,6 +350,9 @@ int main(int argc, char **argv)
 	pthread_join(ctl, NULL);
 	pthread_join(api, NULL);
 	xgd_api_stop(&d);
+	/* L7 flows wait (their frames are dropped, TCP resends them) until
+	 * the next daemon's fast path takes them up. */
+	xg_fastpath_stop(d.fp);
 	if (d.etcd && d.lease)
 		xg_etcd_lease_revoke(d.etcd, d.lease, NULL);
 	xg_id_alloc_close(d.ids);

@@ -90,6 +90,11 @@ struct fp_flow {
 	bool pending; /* on its worker's pending-deny list */
 	struct fp_deny deny;
 	uint64_t last_ns;
+	uint64_t born_ns; /* conntrack's admission of this connection */
+	/* One past the last stream byte sent to the server (bytes go in
+	 * order): where a reset to it must sit. */
+	uint32_t fwd_end;
+	bool fwd_any;
 };
 
 /* ----------------------------------------------------------- table -- */
@@ -156,7 +161,8 @@ static void flow_remove(struct xg_fp_engine *e, struct fp_flow *f)
 }
 
 static struct fp_flow *flow_new(const struct xg_fp_engine *e,
-				const struct fp_key *k, uint32_t start)
+				const struct fp_key *k, uint32_t start,
+				uint64_t born_ns)
 {
 	struct fp_flow *f = calloc(1, sizeof(*f));
 
@@ -167,6 +173,7 @@ static struct fp_flow *flow_new(const struct xg_fp_engine *e,
 		return NULL;
 	}
 	f->key = *k;
+	f->born_ns = born_ns;
 	pthread_mutex_init(&f->lock, NULL);
 	cds_lfht_node_init(&f->node);
 	return f;
@@ -174,7 +181,8 @@ static struct fp_flow *flow_new(const struct xg_fp_engine *e,
 
 /* Inside rcu_read_lock: the flow of k, created when absent. */
 static struct fp_flow *flow_get(struct xg_fp_engine *e, unsigned worker,
-				const struct fp_key *k, uint32_t start)
+				const struct fp_key *k, uint32_t start,
+				uint64_t born_ns)
 {
 	unsigned long h = key_hash(k);
 	struct cds_lfht_iter it;
@@ -185,7 +193,7 @@ static struct fp_flow *flow_get(struct xg_fp_engine *e, unsigned worker,
 	n = cds_lfht_iter_get_node(&it);
 	if (n)
 		return caa_container_of(n, struct fp_flow, node);
-	f = flow_new(e, k, start);
+	f = flow_new(e, k, start, born_ns);
 	if (!f)
 		return NULL;
 	n = cds_lfht_add_unique(e->flows, h, key_match, k, &f->node);
@@ -208,6 +216,13 @@ static void send_frame(struct xg_fp_engine *e, unsigned worker,
 		e->count[worker][XG_FP_C_TX_FAIL]++;
 }
 
+static void note_sent(struct fp_flow *f, uint32_t end)
+{
+	if (!f->fwd_any || xg_seq_lt(f->fwd_end, end))
+		f->fwd_end = end;
+	f->fwd_any = true;
+}
+
 static int held_cmp(const void *a, const void *b)
 {
 	const struct held *x = a, *y = b;
@@ -215,11 +230,11 @@ static int held_cmp(const void *a, const void *b)
 	return xg_seq_lt(x->seq, y->seq) ? -1 : x->seq != y->seq;
 }
 
-/* Sends, in stream order, every held frame whose bytes are all judged
- * (a FIN only once everything before it is). */
+/* Sends, in stream order, every held frame whose bytes may pass (a FIN
+ * only once everything before it may). */
 static void release_held(struct xg_fp_engine *e, unsigned worker,
 			 const struct xg_fp_out *out, struct fp_flow *f,
-			 uint32_t decided)
+			 uint32_t passable)
 {
 	size_t w = 0;
 
@@ -228,8 +243,9 @@ static void release_held(struct xg_fp_engine *e, unsigned worker,
 	for (size_t i = 0; i < f->n_held; i++) {
 		struct held *h = &f->held[i];
 
-		if (xg_seq_le(h->end, decided)) {
+		if (xg_seq_le(h->end, passable)) {
 			send_frame(e, worker, out, h->ifindex, h->frame, h->len);
+			note_sent(f, h->end);
 			free(h->frame);
 			continue;
 		}
@@ -390,9 +406,13 @@ static void deny(struct xg_fp_engine *e, unsigned worker,
 							 decided - h->seq);
 
 			send_frame(e, worker, out, h->ifindex, h->frame, len);
+			note_sent(f, decided);
 		}
 	}
 	held_free_all(f);
+	/* The start of the refused head may have gone on already. */
+	if (f->fwd_any && xg_seq_lt(decided, f->fwd_end))
+		decided = f->fwd_end;
 
 	memset(d, 0, sizeof(*d));
 	d->m = *m;
@@ -604,7 +624,7 @@ void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 	struct xg_tcp_frame t;
 	struct fp_key k;
 	struct fp_flow *f;
-	uint32_t seq, end, decided, start;
+	uint32_t seq, end, passable, start;
 	int rc, status;
 
 	if (!m || m->magic != XG_XSK_META_MAGIC) {
@@ -628,13 +648,21 @@ void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 			seq;
 
 	rcu_read_lock();
-	f = flow_get(e, worker, &k, start);
+again:
+	f = flow_get(e, worker, &k, start, m->flow_created_ns);
 	if (!f) {
 		rcu_read_unlock();
 		e->count[worker][XG_FP_C_HELD_FULL]++;
 		return;
 	}
 	pthread_mutex_lock(&f->lock);
+	if (f->born_ns != m->flow_created_ns && !f->pending) {
+		/* The tuple is reused by a new connection (conntrack admitted
+		 * it again): the old one's state means nothing to it. */
+		flow_remove(e, f);
+		pthread_mutex_unlock(&f->lock);
+		goto again;
+	}
 	if (f->dead)
 		goto out; /* closed under us: the frame goes nowhere */
 	f->last_ns = now_ns;
@@ -682,14 +710,27 @@ void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 		deny(e, worker, out, f, m, &t, frame, status, now_ns);
 		goto out;
 	}
-	decided = xg_reasm_read_seq(&f->rs);
-	if (!f->n_held && xg_seq_le(end, decided)) {
-		/* all of it judged and nothing before it waits: straight on */
+	/* What may pass: every byte judged, and the bytes in order after
+	 * them, which are the start of a head not yet whole.  A server acts
+	 * on no request before its head is complete, and the frame that
+	 * completes one is judged right here; holding the start back would
+	 * only stall a client whose head takes more segments than its
+	 * congestion window (it waits for acknowledgments).  Bytes beyond a
+	 * hole wait: they may complete a head. */
+	{
+		const uint8_t *p;
+
+		passable = xg_reasm_read_seq(&f->rs) +
+			   (uint32_t)xg_reasm_peek(&f->rs, &p);
+	}
+	if (!f->n_held && xg_seq_le(end, passable)) {
+		/* nothing before it waits: straight on */
 		send_frame(e, worker, out, m->out_ifindex, frame, t.len);
+		note_sent(f, end);
 	} else {
 		if (hold(e, f, &t, frame, m->out_ifindex, seq, end))
 			e->count[worker][XG_FP_C_HELD_FULL]++;
-		release_held(e, worker, out, f, decided);
+		release_held(e, worker, out, f, passable);
 	}
 out:
 	pthread_mutex_unlock(&f->lock);

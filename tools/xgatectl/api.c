@@ -411,6 +411,45 @@ char **xgctl_api_origins(const char *socket, size_t *n)
 	return names;
 }
 
+static void h_l7(struct json_object *r)
+{
+	struct json_object *c = jget(r, "counters"), *a = jget(r, "events");
+
+	if (!json_object_get_boolean(jget(r, "enabled"))) {
+		printf("L7 fast path off: flows with HTTP rules are dropped\n");
+		return;
+	}
+	printf("workers %lld, flows %lld, frames in %lld out %lld (no buffer %lld)\n",
+	       (long long)jint(r, "workers"), (long long)jint(r, "flows"),
+	       (long long)jint(r, "frames_in"), (long long)jint(r, "frames_out"),
+	       (long long)jint(r, "frames_no_buffer"));
+	json_object_object_foreach(c, k, v)
+		if (json_object_get_int64(v))
+			printf("  %-12s %lld\n", k,
+			       (long long)json_object_get_int64(v));
+	if (!a || !json_object_array_length(a))
+		return;
+	printf("%-6s %-7s %-30s %-24s %-20s %s\n", "STATUS", "METHOD", "PATH",
+	       "CLIENT", "HOST", "RULE");
+	for (size_t i = 0; i < json_object_array_length(a); i++) {
+		struct json_object *e = json_object_array_get_idx(a, i);
+		char who[80];
+		long long rule = jint(e, "rule");
+
+		snprintf(who, sizeof(who), "%s:%lld", jstr(e, "client"),
+			 (long long)jint(e, "client_port"));
+		printf("%-6lld %-7s %-30s %-24s %-20s ",
+		       (long long)(jint(e, "status") ? jint(e, "status") : 200),
+		       jstr(e, "method"), jstr(e, "path"), who, jstr(e, "host"));
+		if (rule >= 0)
+			printf("ruleset %lld rule %lld\n",
+			       (long long)jint(e, "ruleset"), rule);
+		else
+			printf("ruleset %lld: no rule allows\n",
+			       (long long)jint(e, "ruleset"));
+	}
+}
+
 int xgctl_api_cmd(const char *socket, int json, int argc, char **argv)
 {
 	struct json_object *r;
@@ -425,6 +464,13 @@ int xgctl_api_cmd(const char *socket, int json, int argc, char **argv)
 		return run(req_of("identities"), h_identities);
 	if (!strcmp(argv[0], "endpoint") && argc == 2 && !strcmp(argv[1], "list"))
 		return run(req_of("endpoints"), h_endpoints);
+	if (!strcmp(argv[0], "l7") && (argc == 1 || argc == 2)) {
+		r = req_of("l7");
+		if (argc == 2)
+			json_object_object_add(r, "events",
+					       json_object_new_int64(atoll(argv[1])));
+		return run(r, h_l7);
+	}
 	if (!strcmp(argv[0], "explain") && argc == 5) {
 		r = req_of("explain");
 		add(r, "src", argv[1]);

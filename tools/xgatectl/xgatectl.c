@@ -55,6 +55,7 @@ static void usage(FILE *f)
 		"         | validate -f FILE [--key KEY]     (KEY: policies/NAME.yaml)\n"
 		"  endpoint list | identity list\n"
 		"  explain SRC DST tcp|udp|sctp|icmp PORT\n"
+		"  l7 [EVENTS]        the L7 fast path: counters, the last verdicts\n"
 		"on the datapath's pinned maps (with or without xgated):\n"
 		"  attach [--mode native|generic|offload] [--fwd fib|pass]\n"
 		"         [--ipcache-max N] [--policy-max N] [--ct-max N]\n"
