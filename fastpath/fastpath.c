@@ -161,15 +161,16 @@ static int revnat_lookup(void *arg, uint32_t id, uint8_t addr[16],
 }
 
 static int ct_lookup(void *arg, const struct xg_flow_key *key,
-		     uint32_t *srv_nxt, uint32_t *cli_ack)
+		     struct xg_fp_ct_view *v)
 {
 	struct xg_fastpath *fp = arg;
 	struct xg_ct_entry ce;
 
 	if (fp->conf.ct_fd < 0 || bpf_map_lookup_elem(fp->conf.ct_fd, key, &ce))
 		return -ENOENT;
-	*srv_nxt = ce.l7_srv_nxt;
-	*cli_ack = ce.l7_cli_ack;
+	v->srv_nxt = ce.l7_srv_nxt;
+	v->cli_ack = ce.l7_cli_ack;
+	v->srv_ack = ce.l7_srv_ack;
 	return 0;
 }
 

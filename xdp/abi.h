@@ -238,7 +238,10 @@ struct xg_ct_entry {
 	 * once the server has said all it will about the allowed ones. */
 	__u32 l7_srv_nxt;
 	__u32 l7_cli_ack;
-	__u32 pad2;
+	/* and the highest acknowledgment the server sent: bytes the fast
+	 * path acknowledged to the client itself are its to resend until
+	 * the server has them */
+	__u32 l7_srv_ack;
 };
 
 /* Denied-flow cache: the verdict of a denied flow, valid while the policy

@@ -168,17 +168,21 @@ XG_NOINLINE int xg_l7_track(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 			ce->created_ns = now;
 			ce->l7_srv_nxt = 0;
 			ce->l7_cli_ack = 0;
+			ce->l7_srv_ack = 0;
 		}
 		return 0;
 	}
+	ack = ((__u32)th[8] << 24) | ((__u32)th[9] << 16) |
+	      ((__u32)th[10] << 8) | th[11];
 	if (is_reply) {
 		nxt = seq + len +
 		      ((th[13] & (XG_TCP_SYN | XG_TCP_FIN)) ? 1 : 0);
 		if ((__s32)(nxt - ce->l7_srv_nxt) > 0 || !ce->l7_srv_nxt)
 			ce->l7_srv_nxt = nxt;
+		if ((th[13] & XG_TCP_ACK) &&
+		    ((__s32)(ack - ce->l7_srv_ack) > 0 || !ce->l7_srv_ack))
+			ce->l7_srv_ack = ack;
 	} else if (th[13] & XG_TCP_ACK) {
-		ack = ((__u32)th[8] << 24) | ((__u32)th[9] << 16) |
-		      ((__u32)th[10] << 8) | th[11];
 		if ((__s32)(ack - ce->l7_cli_ack) > 0 || !ce->l7_cli_ack)
 			ce->l7_cli_ack = ack;
 	}

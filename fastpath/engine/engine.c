@@ -95,6 +95,24 @@ struct fp_flow {
 	 * order): where a reset to it must sit. */
 	uint32_t fwd_end;
 	bool fwd_any;
+	/* Bytes up to acked_to were acknowledged to the client by us: the
+	 * client will not resend them, so until the server acknowledges
+	 * the frames that carried them, copies stay here. */
+	bool acked_any;
+	uint32_t acked_to;
+	struct held *duty;
+	size_t n_duty, cap_duty;
+	uint64_t duty_sent_ns;
+	unsigned duty_tries;
+	bool on_duty; /* on its worker's duty list */
+	/* The last bodies of known length, as stream ranges: a resend of
+	 * bytes already forgotten may pass only inside one of them (body
+	 * bytes decide nothing; a head or a chunk size could). */
+	struct {
+		uint32_t start, end;
+	} bodies[4];
+	unsigned n_bodies;
+	struct xg_flow_key duty_key; /* conntrack's key, to ask srv_ack */
 };
 
 /* ----------------------------------------------------------- table -- */
@@ -139,12 +157,21 @@ static void held_free_all(struct fp_flow *f)
 	f->n_held = 0;
 }
 
+static void duty_free_all(struct fp_flow *f)
+{
+	for (size_t i = 0; i < f->n_duty; i++)
+		free(f->duty[i].frame);
+	f->n_duty = 0;
+}
+
 static void flow_free_rcu(struct rcu_head *h)
 {
 	struct fp_flow *f = caa_container_of(h, struct fp_flow, rcu);
 
 	held_free_all(f);
 	free(f->held);
+	duty_free_all(f);
+	free(f->duty);
 	xg_reasm_free(&f->rs);
 	pthread_mutex_destroy(&f->lock);
 	free(f);
@@ -216,6 +243,41 @@ static void send_frame(struct xg_fp_engine *e, unsigned worker,
 		e->count[worker][XG_FP_C_TX_FAIL]++;
 }
 
+/* A frame went to the server; if it carries bytes we acknowledged to
+ * the client, a copy stays until the server has them.  Takes h's frame
+ * (NULL: copy from frame). */
+static void keep_duty(struct xg_fp_engine *e, unsigned worker,
+		      struct fp_flow *f, const struct held *h,
+		      const uint8_t *frame, uint64_t now)
+{
+	struct held *d;
+
+	if (!f->acked_any || !xg_seq_lt(h->seq, f->acked_to) || !e->ct_lookup)
+		return;
+	if (f->n_duty == f->cap_duty) {
+		size_t cap = f->cap_duty ? f->cap_duty * 2 : 8;
+		void *v = realloc(f->duty, cap * sizeof(*f->duty));
+
+		if (!v)
+			return;
+		f->duty = v;
+		f->cap_duty = cap;
+	}
+	d = &f->duty[f->n_duty];
+	*d = *h;
+	d->frame = malloc(h->len);
+	if (!d->frame)
+		return;
+	memcpy(d->frame, frame ? frame : h->frame, h->len);
+	f->n_duty++;
+	f->duty_sent_ns = now;
+	f->duty_tries = 0;
+	if (!f->on_duty && e->n_duty[worker] < XG_FP_PENDING_MAX) {
+		e->duty[worker][e->n_duty[worker]++] = f;
+		f->on_duty = true;
+	}
+}
+
 static void note_sent(struct fp_flow *f, uint32_t end)
 {
 	if (!f->fwd_any || xg_seq_lt(f->fwd_end, end))
@@ -234,7 +296,7 @@ static int held_cmp(const void *a, const void *b)
  * only once everything before it may). */
 static void release_held(struct xg_fp_engine *e, unsigned worker,
 			 const struct xg_fp_out *out, struct fp_flow *f,
-			 uint32_t passable)
+			 uint32_t passable, uint64_t now)
 {
 	size_t w = 0;
 
@@ -246,6 +308,7 @@ static void release_held(struct xg_fp_engine *e, unsigned worker,
 		if (xg_seq_le(h->end, passable)) {
 			send_frame(e, worker, out, h->ifindex, h->frame, h->len);
 			note_sent(f, h->end);
+			keep_duty(e, worker, f, h, NULL, now);
 			free(h->frame);
 			continue;
 		}
@@ -283,6 +346,62 @@ static int hold(struct xg_fp_engine *e, struct fp_flow *f,
 	h->ifindex = ifindex;
 	f->n_held++;
 	return 0;
+}
+
+/* Frames held for one head before the fast path acknowledges them to
+ * the client itself: a client sends about ten segments (its initial
+ * congestion window) and then waits for acknowledgments, which the
+ * server cannot give for bytes it has not got.  A head in one or two
+ * segments never needs this. */
+#define XG_FP_ACK_AFTER 4
+
+/* Acknowledges, in the server's name, the client's bytes that are in
+ * order; the acknowledged ones become ours to deliver (keep_duty). */
+static void ack_client(struct xg_fp_engine *e, unsigned worker,
+		       const struct xg_fp_out *out, struct fp_flow *f,
+		       const struct xg_xsk_meta *m,
+		       const struct xg_tcp_frame *t)
+{
+	struct xg_tcp_seg s = { .family = t->family };
+	size_t alen = t->family == 4 ? 4 : 16;
+	const uint8_t *p;
+	uint32_t to = xg_reasm_read_seq(&f->rs) +
+		      (uint32_t)xg_reasm_peek(&f->rs, &p);
+	uint8_t buf[128];
+	uint32_t n;
+
+	if (!e->ct_lookup || (f->acked_any && !xg_seq_lt(f->acked_to, to)))
+		return;
+	memcpy(s.src.mac, m->in_dst, 6);
+	memcpy(s.dst.mac, m->in_src, 6);
+	memcpy(s.src.addr, t->daddr, alen);
+	memcpy(s.dst.addr, t->saddr, alen);
+	s.src.port = t->dport;
+	s.dst.port = t->sport;
+	if (m->revnat_id && e->revnat) {
+		uint8_t vip[16];
+		uint16_t vport;
+
+		if (!e->revnat(e->revnat_arg, m->revnat_id, vip, &vport)) {
+			memcpy(s.src.addr, vip, alen);
+			s.src.port = ntohs(vport);
+		}
+	}
+	s.seq = t->ack; /* where the client has the server */
+	s.ack = to;
+	s.flags = 0x10; /* ACK */
+	/* A modest window: unscaled it lets the client go on; scaled it
+	 * is still bounded by the stream buffer (bytes past it are dropped
+	 * and sent again). */
+	s.window = 1024;
+	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
+	if (!n)
+		return;
+	send_frame(e, worker, out, m->in_ifindex, buf, n);
+	f->acked_any = true;
+	f->acked_to = to;
+	f->duty_key = m->ct_key;
+	e->count[worker][XG_FP_C_ACKED]++;
 }
 
 /* ------------------------------------------------------------ deny -- */
@@ -611,8 +730,28 @@ static int run_http(struct xg_fp_engine *e, unsigned worker,
 		xg_http_body_start(&f->body, &req);
 		if (req.body != XG_HTTP_BODY_NONE)
 			f->st = ST_BODY;
+		if (req.body == XG_HTTP_BODY_LENGTH && req.content_length &&
+		    req.content_length < (1ull << 31)) {
+			uint32_t b0 = xg_reasm_read_seq(&f->rs);
+
+			f->bodies[f->n_bodies % 4].start = b0;
+			f->bodies[f->n_bodies % 4].end =
+				b0 + (uint32_t)req.content_length;
+			f->n_bodies++;
+		}
 	}
 	return 0;
+}
+
+static bool in_old_body(const struct fp_flow *f, uint32_t seq, uint32_t end)
+{
+	unsigned n = f->n_bodies < 4 ? f->n_bodies : 4;
+
+	for (unsigned i = 0; i < n; i++)
+		if (xg_seq_le(f->bodies[i].start, seq) &&
+		    xg_seq_le(end, f->bodies[i].end))
+			return true;
+	return false;
 }
 
 /* ------------------------------------------------------------ entry -- */
@@ -690,6 +829,13 @@ again:
 			deny(e, worker, out, f, m, &t, frame, 0, now_ns);
 			goto out;
 		}
+		if (rc == XG_REASM_OLD && in_old_body(f, seq, end)) {
+			/* the server may have dropped it (its window): it
+			 * needs these bytes, and they are body */
+			send_frame(e, worker, out, m->out_ifindex, frame, t.len);
+			e->count[worker][XG_FP_C_OLD_BODY]++;
+			goto out;
+		}
 		if (rc != XG_REASM_OK) {
 			e->count[worker][rc == XG_REASM_FULL ?
 						 XG_FP_C_WINDOW_FULL :
@@ -710,27 +856,43 @@ again:
 		deny(e, worker, out, f, m, &t, frame, status, now_ns);
 		goto out;
 	}
-	/* What may pass: every byte judged, and the bytes in order after
-	 * them, which are the start of a head not yet whole.  A server acts
-	 * on no request before its head is complete, and the frame that
-	 * completes one is judged right here; holding the start back would
-	 * only stall a client whose head takes more segments than its
-	 * congestion window (it waits for acknowledgments).  Bytes beyond a
-	 * hole wait: they may complete a head. */
-	{
-		const uint8_t *p;
+	/* What may pass: the bytes judged.  The start of a head not yet
+	 * whole waits with the rest of it (a server logs, and may act on,
+	 * what it has of a request). */
+	passable = xg_reasm_read_seq(&f->rs);
+	/* A frame wholly inside a body of known length may go on out of
+	 * order: nothing in it can be a request, and the server's own
+	 * reordering (and its SACKs to the client) recovers the hole far
+	 * faster than the client's timeouts would. */
+	if (f->st == ST_BODY && t.payload_len && !(t.flags & 0x01) &&
+	    xg_seq_lt(passable, end)) {
+		unsigned long long left = xg_http_body_known_left(&f->body);
 
-		passable = xg_reasm_read_seq(&f->rs) +
-			   (uint32_t)xg_reasm_peek(&f->rs, &p);
+		if (left && left < (1ull << 31) &&
+		    xg_seq_le(end, passable + (uint32_t)left)) {
+			send_frame(e, worker, out, m->out_ifindex, frame, t.len);
+			goto out;
+		}
 	}
 	if (!f->n_held && xg_seq_le(end, passable)) {
 		/* nothing before it waits: straight on */
 		send_frame(e, worker, out, m->out_ifindex, frame, t.len);
 		note_sent(f, end);
+		if (f->acked_any) {
+			struct held h = { .seq = seq, .end = end,
+					  .ifindex = m->out_ifindex,
+					  .len = t.len, .t = t };
+
+			keep_duty(e, worker, f, &h, frame, now_ns);
+		}
 	} else {
 		if (hold(e, f, &t, frame, m->out_ifindex, seq, end))
 			e->count[worker][XG_FP_C_HELD_FULL]++;
-		release_held(e, worker, out, f, passable);
+		release_held(e, worker, out, f, passable, now_ns);
+		/* only for a head that waits whole: a body flows on, and
+		 * the server's own acknowledgments pace it */
+		if (f->n_held >= XG_FP_ACK_AFTER && f->st == ST_HEAD)
+			ack_client(e, worker, out, f, m, &t);
 	}
 out:
 	pthread_mutex_unlock(&f->lock);
@@ -752,7 +914,8 @@ void xg_fp_expire(struct xg_fp_engine *e, uint64_t now_ns)
 					XG_FP_CLOSED_IDLE_NS :
 					e->lim.idle_ns;
 
-		if (!f->dead && !f->pending && now_ns - f->last_ns > idle) {
+		if (!f->dead && !f->pending && !f->on_duty &&
+		    now_ns - f->last_ns > idle) {
 			flow_remove(e, f);
 			n++;
 		}
@@ -767,21 +930,80 @@ void xg_fp_expire(struct xg_fp_engine *e, uint64_t now_ns)
 #define XG_FP_QUIET_NS (20ull * 1000000ull)
 #define XG_FP_DEFER_MAX_NS (2000ull * 1000000ull)
 
+/* First resend period of frames the server has not acknowledged (it
+ * doubles each time), and how many times before they are given up. */
+#define XG_FP_RESEND_NS (200ull * 1000000ull)
+#define XG_FP_RESEND_TRIES 8
+
+static unsigned tick_duty(struct xg_fp_engine *e, unsigned worker,
+			  const struct xg_fp_out *out, uint64_t now_ns)
+{
+	unsigned w = 0, n = e->n_duty[worker];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct fp_flow *f = e->duty[worker][i];
+		struct xg_fp_ct_view v;
+		size_t k = 0;
+
+		pthread_mutex_lock(&f->lock);
+		if (f->dead || e->ct_lookup(e->ct_arg, &f->duty_key, &v)) {
+			duty_free_all(f);
+		} else {
+			for (size_t j = 0; j < f->n_duty; j++) {
+				struct held *h = &f->duty[j];
+
+				if (v.srv_ack && xg_seq_le(h->end, v.srv_ack))
+					free(h->frame);
+				else
+					f->duty[k++] = *h;
+			}
+			f->n_duty = k;
+		}
+		/* resends back off: 200 ms, 400 ms, ... */
+		if (f->n_duty &&
+		    now_ns - f->duty_sent_ns >= XG_FP_RESEND_NS << f->duty_tries) {
+			if (++f->duty_tries > XG_FP_RESEND_TRIES) {
+				e->count[worker][XG_FP_C_RESEND_FAIL]++;
+				duty_free_all(f);
+			} else {
+				for (size_t j = 0; j < f->n_duty; j++)
+					send_frame(e, worker, out,
+						   f->duty[j].ifindex,
+						   f->duty[j].frame,
+						   f->duty[j].len);
+				e->count[worker][XG_FP_C_RESENT] += f->n_duty;
+				f->duty_sent_ns = now_ns;
+			}
+		}
+		if (f->n_duty)
+			e->duty[worker][w++] = f;
+		else
+			f->on_duty = false;
+		pthread_mutex_unlock(&f->lock);
+	}
+	e->n_duty[worker] = w;
+	return w;
+}
+
 unsigned xg_fp_tick(struct xg_fp_engine *e, unsigned worker,
 		    const struct xg_fp_out *out, uint64_t now_ns)
 {
 	unsigned w = 0, n = e->n_pending[worker];
+	unsigned duty = e->ct_lookup ? tick_duty(e, worker, out, now_ns) : 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct fp_flow *f = e->pending[worker][i];
 		struct fp_deny *d = &f->deny;
-		uint32_t srv_nxt = 0, cli_ack = 0;
+		struct xg_fp_ct_view v = {};
+		uint32_t srv_nxt, cli_ack;
 		bool go;
 
 		pthread_mutex_lock(&f->lock);
-		if (e->ct_lookup(e->ct_arg, &d->m.ct_key, &srv_nxt, &cli_ack)) {
+		if (e->ct_lookup(e->ct_arg, &d->m.ct_key, &v)) {
 			go = true; /* the flow is gone from conntrack */
 		} else {
+			srv_nxt = v.srv_nxt;
+			cli_ack = v.cli_ack;
 			if (srv_nxt != d->srv_nxt) {
 				d->srv_nxt = srv_nxt;
 				d->quiet_since_ns = now_ns;
@@ -804,7 +1026,7 @@ unsigned xg_fp_tick(struct xg_fp_engine *e, unsigned worker,
 		pthread_mutex_unlock(&f->lock);
 	}
 	e->n_pending[worker] = w;
-	return w;
+	return w + duty;
 }
 
 /* --------------------------------------------------------- lifetime -- */
@@ -820,10 +1042,15 @@ int xg_fp_engine_init(struct xg_fp_engine *e, const struct xg_fp_limits *lim,
 	e->count = calloc(n_workers, sizeof(*e->count));
 	e->pending = calloc(n_workers, sizeof(*e->pending));
 	e->n_pending = calloc(n_workers, sizeof(*e->n_pending));
-	if (!e->count || !e->pending || !e->n_pending) {
+	e->duty = calloc(n_workers, sizeof(*e->duty));
+	e->n_duty = calloc(n_workers, sizeof(*e->n_duty));
+	if (!e->count || !e->pending || !e->n_pending || !e->duty ||
+	    !e->n_duty) {
 		free(e->count);
 		free(e->pending);
 		free(e->n_pending);
+		free(e->duty);
+		free(e->n_duty);
 		return -ENOMEM;
 	}
 	e->flows = cds_lfht_new(1024, 1024, 0,
@@ -832,6 +1059,8 @@ int xg_fp_engine_init(struct xg_fp_engine *e, const struct xg_fp_limits *lim,
 		free(e->count);
 		free(e->pending);
 		free(e->n_pending);
+		free(e->duty);
+		free(e->n_duty);
 		return -ENOMEM;
 	}
 	pthread_mutex_init(&e->ev_lock, NULL);
@@ -868,6 +1097,8 @@ void xg_fp_engine_fini(struct xg_fp_engine *e)
 	free(e->count);
 	free(e->pending);
 	free(e->n_pending);
+	free(e->duty);
+	free(e->n_duty);
 	pthread_mutex_destroy(&e->ev_lock);
 }
 

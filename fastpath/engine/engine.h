@@ -50,13 +50,17 @@ struct xg_fp_limits {
 	X(CONFLICT, "conflict", "retransmissions with different bytes: reset") \
 	X(WINDOW_FULL, "window_full", "frames beyond the stream buffer")       \
 	X(OLD_DATA, "old_data", "retransmissions older than the buffer")       \
+	X(OLD_BODY, "old_body", "resent body bytes older than the buffer")    \
 	X(HELD_FULL, "held_full", "frames beyond the per-flow hold limit")     \
 	X(AFTER_DENY, "after_deny", "frames of a flow already denied")         \
 	X(BAD_FRAME, "bad_frame", "frames that are not a TCP segment")         \
 	X(NO_META, "no_meta", "frames without the datapath's metadata")        \
 	X(TX_FAIL, "tx_fail", "frames that could not be sent")                 \
 	X(FLOWS, "flows", "flows created")                                     \
-	X(EXPIRED, "expired", "flows forgotten after idling")
+	X(EXPIRED, "expired", "flows forgotten after idling")                  \
+	X(ACKED, "acked", "held bytes acknowledged to the client")             \
+	X(RESENT, "resent", "acknowledged frames sent to the server again")    \
+	X(RESEND_FAIL, "resend_fail", "flows reset: the server never took them")
 
 enum xg_fp_counter {
 #define XG__FP_ENUM(name, key, text) XG_FP_C_##name,
@@ -97,11 +101,16 @@ struct xg_fp_out {
 typedef int (*xg_fp_revnat_fn)(void *arg, uint32_t id, uint8_t addr[16],
 			       uint16_t *port);
 
-/* The server's next sequence number and the client's highest
- * acknowledgment, as conntrack saw them (xg_ct_entry.l7_srv_nxt,
- * l7_cli_ack): 0, or -ENOENT when the flow is not there. */
+/* Where both ends of a flow stand, as conntrack saw them. */
+struct xg_fp_ct_view {
+	uint32_t srv_nxt; /* the server's next sequence number */
+	uint32_t cli_ack; /* the client's highest acknowledgment */
+	uint32_t srv_ack; /* the server's highest acknowledgment */
+};
+
+/* 0 with v filled, or -ENOENT when the flow is not there. */
 typedef int (*xg_fp_ct_fn)(void *arg, const struct xg_flow_key *key,
-			   uint32_t *srv_nxt, uint32_t *cli_ack);
+			   struct xg_fp_ct_view *v);
 
 /* Refusals waiting for the server, per worker. */
 #define XG_FP_PENDING_MAX 256
@@ -114,10 +123,15 @@ struct xg_fp_engine {
 	struct xg_l7_table *table; /* RCU: read with rcu_dereference */
 	xg_fp_revnat_fn revnat;
 	void *revnat_arg;
-	xg_fp_ct_fn ct_lookup; /* NULL: refusals never wait */
+	/* NULL: refusals never wait, and the fast path never acknowledges
+	 * for the server (it could not know when to resend) */
+	xg_fp_ct_fn ct_lookup;
 	void *ct_arg;
 	struct fp_flow *(*pending)[XG_FP_PENDING_MAX]; /* per worker */
 	unsigned *n_pending;
+	/* flows holding bytes the fast path acknowledged, per worker */
+	struct fp_flow *(*duty)[XG_FP_PENDING_MAX];
+	unsigned *n_duty;
 	unsigned n_workers;
 	uint64_t started_ns; /* CLOCK_MONOTONIC_COARSE, as conntrack's */
 	uint64_t (*count)[XG_FP_C__MAX]; /* per worker, one writer each */
@@ -137,8 +151,10 @@ void xg_fp_handle(struct xg_fp_engine *e, unsigned worker,
 		  const struct xg_fp_out *out, const struct xg_xsk_meta *meta,
 		  const uint8_t *frame, uint32_t len, uint64_t now_ns);
 
-/* Sends the refusals of this worker whose server has gone quiet; call
- * it often while it returns non-zero (how many still wait). */
+/* Sends the refusals of this worker whose server has gone quiet, and
+ * resends what the server has not acknowledged of the bytes the fast
+ * path acknowledged itself; call it often while it returns non-zero
+ * (how many flows still wait). */
 unsigned xg_fp_tick(struct xg_fp_engine *e, unsigned worker,
 		    const struct xg_fp_out *out, uint64_t now_ns);
 

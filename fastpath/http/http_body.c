@@ -236,3 +236,8 @@ bad:
 	*used = i;
 	return XG_HTTP_BAD;
 }
+
+unsigned long long xg_http_body_known_left(const struct xg_http_body *b)
+{
+	return b->state == B_LENGTH ? b->left : 0;
+}

@@ -58,4 +58,9 @@ void xg_http_body_start(struct xg_http_body *b, const struct xg_http_req *r);
 int xg_http_body_feed(struct xg_http_body *b, const void *p, size_t n,
 		      size_t *used);
 
+/* Bytes left of a body whose length is known (Content-Length); 0 for a
+ * chunked body or one that is over.  What lies within them is body,
+ * whatever order it arrives in. */
+unsigned long long xg_http_body_known_left(const struct xg_http_body *b);
+
 #endif /* XGATE_FASTPATH_HTTP_HTTP_BODY_H */

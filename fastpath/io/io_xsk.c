@@ -279,6 +279,7 @@ static unsigned xsk_tx_burst(struct xg_io_port *p, struct xg_io_pkt *pkts,
 		return 0;
 	if (xsk_ring_prod__reserve(&xp->tx, n, &idx) != n) {
 		xsk_tx_reclaim(p);
+		p->tx_nobufs += n;
 		return 0;
 	}
 	for (unsigned i = 0; i < n; i++) {
@@ -292,9 +293,17 @@ static unsigned xsk_tx_burst(struct xg_io_port *p, struct xg_io_pkt *pkts,
 	xp->tx_outstanding += n;
 	p->tx += n;
 	/* Copy mode always wants the kick; zero-copy only when the driver
-	 * asked for it. */
-	if (xsk_ring_prod__needs_wakeup(&xp->tx))
-		sendto(xsk_socket__fd(xp->xsk), NULL, 0, MSG_DONTWAIT, NULL, 0);
+	 * asked for it.  In copy mode one kick sends a bounded batch (32 on
+	 * Linux) and answers EAGAIN while more wait: kick until the ring is
+	 * drained, or frames would sit there until the next round. */
+	if (xsk_ring_prod__needs_wakeup(&xp->tx)) {
+		for (unsigned i = 0; i <= n / 16 + 2; i++) {
+			if (sendto(xsk_socket__fd(xp->xsk), NULL, 0,
+				   MSG_DONTWAIT, NULL, 0) >= 0 ||
+			    (errno != EAGAIN && errno != EBUSY))
+				break;
+		}
+	}
 	return n;
 }
 
