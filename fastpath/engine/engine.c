@@ -492,6 +492,11 @@ static void answer(struct xg_fp_engine *e, unsigned worker,
 		send_frame(e, worker, out, d->m.in_ifindex, buf, n);
 	f->reply_next = seq + (uint32_t)rlen + 1;
 	f->st = ST_DENIED;
+	/* A refused flow only answers stray frames from here on: its
+	 * buffers go now, not when it is forgotten (at thousands of
+	 * refusals a second, 64 KiB each would add up). */
+	xg_reasm_free(&f->rs);
+	duty_free_all(f);
 }
 
 /*
