@@ -126,7 +126,7 @@ try "c1 -> b1:8080 PUT /v1/exhaust-port (the L7 fast path answers 403)" \
 echo "  (flows with HTTP rules go over AF_XDP to xgated's workers, which"
 echo "   judge every request; a refused one never reaches the server)"
 for i in 1 2 3 4 5 6; do
-	try "c1 -> service web 198.19.0.100:80 (Maglev over b1..b3), #$i" \
+	try "c1 -> service web 198.19.0.100:80 (Maglev; b1 refuses GET), #$i" \
 		in_ns "$C1_NS" curl -s -m 1 "http://198.19.0.100/"
 done
 
