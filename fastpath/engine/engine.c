@@ -348,6 +348,34 @@ static int hold(struct xg_fp_engine *e, struct fp_flow *f,
 	return 0;
 }
 
+/* Addresses a segment from the server to the client: MACs of the leg
+ * the client came in by, and the address it used (the VIP of a balanced
+ * flow, which is where its answers must come from). */
+static void toward_client(const struct xg_fp_engine *e, struct xg_tcp_seg *s,
+			  const struct xg_xsk_meta *m, int family,
+			  const uint8_t *client, uint16_t cport,
+			  const uint8_t *server, uint16_t sport)
+{
+	size_t alen = family == 4 ? 4 : 16;
+
+	s->family = family;
+	memcpy(s->src.mac, m->in_dst, 6);
+	memcpy(s->dst.mac, m->in_src, 6);
+	memcpy(s->src.addr, server, alen);
+	s->src.port = sport;
+	memcpy(s->dst.addr, client, alen);
+	s->dst.port = cport;
+	if (m->revnat_id && e->revnat) {
+		uint8_t vip[16];
+		uint16_t vport;
+
+		if (!e->revnat(e->revnat_arg, m->revnat_id, vip, &vport)) {
+			memcpy(s->src.addr, vip, alen);
+			s->src.port = ntohs(vport);
+		}
+	}
+}
+
 /* Frames held for one head before the fast path acknowledges them to
  * the client itself: a client sends about ten segments (its initial
  * congestion window) and then waits for acknowledgments, which the
@@ -362,8 +390,7 @@ static void ack_client(struct xg_fp_engine *e, unsigned worker,
 		       const struct xg_xsk_meta *m,
 		       const struct xg_tcp_frame *t)
 {
-	struct xg_tcp_seg s = { .family = t->family };
-	size_t alen = t->family == 4 ? 4 : 16;
+	struct xg_tcp_seg s = {};
 	const uint8_t *p;
 	uint32_t to = xg_reasm_read_seq(&f->rs) +
 		      (uint32_t)xg_reasm_peek(&f->rs, &p);
@@ -372,21 +399,8 @@ static void ack_client(struct xg_fp_engine *e, unsigned worker,
 
 	if (!e->ct_lookup || (f->acked_any && !xg_seq_lt(f->acked_to, to)))
 		return;
-	memcpy(s.src.mac, m->in_dst, 6);
-	memcpy(s.dst.mac, m->in_src, 6);
-	memcpy(s.src.addr, t->daddr, alen);
-	memcpy(s.dst.addr, t->saddr, alen);
-	s.src.port = t->dport;
-	s.dst.port = t->sport;
-	if (m->revnat_id && e->revnat) {
-		uint8_t vip[16];
-		uint16_t vport;
-
-		if (!e->revnat(e->revnat_arg, m->revnat_id, vip, &vport)) {
-			memcpy(s.src.addr, vip, alen);
-			s.src.port = ntohs(vport);
-		}
-	}
+	toward_client(e, &s, m, t->family, t->saddr, t->sport, t->daddr,
+		      t->dport);
 	s.seq = t->ack; /* where the client has the server */
 	s.ack = to;
 	s.flags = 0x10; /* ACK */
@@ -465,22 +479,8 @@ static void answer(struct xg_fp_engine *e, unsigned worker,
 				strlen(status_body(d->status)),
 				status_body(d->status));
 	memset(&s, 0, sizeof(s));
-	s.family = d->family;
-	memcpy(s.src.mac, d->m.in_dst, 6);
-	memcpy(s.dst.mac, d->m.in_src, 6);
-	memcpy(s.src.addr, d->server, alen);
-	s.src.port = d->sport;
-	if (d->m.revnat_id && e->revnat) {
-		uint8_t vip[16];
-		uint16_t vport;
-
-		if (!e->revnat(e->revnat_arg, d->m.revnat_id, vip, &vport)) {
-			memcpy(s.src.addr, vip, alen);
-			s.src.port = ntohs(vport);
-		}
-	}
-	memcpy(s.dst.addr, d->client, alen);
-	s.dst.port = d->cport;
+	toward_client(e, &s, &d->m, d->family, d->client, d->cport, d->server,
+		      d->sport);
 	s.seq = seq;
 	s.ack = d->client_end;
 	s.flags = d->status ? 0x19 /* FIN PSH ACK */ : 0x14 /* RST ACK */;
@@ -575,25 +575,12 @@ static void reset_client(struct xg_fp_engine *e, unsigned worker,
 			 const struct xg_xsk_meta *m,
 			 const struct xg_tcp_frame *t)
 {
-	struct xg_tcp_seg s = { .family = t->family };
+	struct xg_tcp_seg s = {};
 	uint8_t buf[128];
 	uint32_t n;
 
-	memcpy(s.src.mac, m->in_dst, 6);
-	memcpy(s.dst.mac, m->in_src, 6);
-	memcpy(s.src.addr, t->daddr, t->family == 4 ? 4 : 16);
-	memcpy(s.dst.addr, t->saddr, t->family == 4 ? 4 : 16);
-	s.src.port = t->dport;
-	s.dst.port = t->sport;
-	if (m->revnat_id && e->revnat) {
-		uint8_t vip[16];
-		uint16_t vport;
-
-		if (!e->revnat(e->revnat_arg, m->revnat_id, vip, &vport)) {
-			memcpy(s.src.addr, vip, t->family == 4 ? 4 : 16);
-			s.src.port = ntohs(vport);
-		}
-	}
+	toward_client(e, &s, m, t->family, t->saddr, t->sport, t->daddr,
+		      t->dport);
 	s.seq = f->reply_next;
 	s.flags = 0x04;
 	n = xg_tcp_seg_build(buf, sizeof(buf), &s);
