@@ -222,6 +222,28 @@ static void sc_l7(struct tctx *t)
 	expect_fwd(t, "a bare ACK has nothing to judge: forwarded", bare);
 	expect_l7(t, "bytes go to the socket, with the stream's start",
 		  data, 7, 1);
+	{
+		/* Conntrack follows both ends for the fast path: the
+		 * server's next sequence number and acknowledgment, the
+		 * client's acknowledgment.  pktbuild's segments carry seq
+		 * 1000, ack 2000 and 16 bytes: the furthest the server got
+		 * is its SYN-ACK's, 1000 + 16 + 1 for the SYN. */
+		struct pk reply = mk(t, TCP, B1, C1, 80, 9000, ACK);
+		struct xg_xsk_meta m;
+		struct xg_ct_entry ce = {};
+
+		if (!t->bk->last_meta(&m))
+			fail_msg("%s: no metadata", t->bk->name);
+		expect_fwd(t, "the server's answer stays in XDP", reply);
+		if (xg_ms_lookup(t->bk->maps(), XG_M_CT, &m.ct_key, &ce))
+			fail_msg("%s/%d: the metadata's conntrack key finds nothing",
+				 t->bk->name, t->fam);
+		if (ce.l7_srv_nxt != 1000 + 16 + 1 || ce.l7_srv_ack != 2000 ||
+		    ce.l7_cli_ack != 2000)
+			fail_msg("%s/%d: conntrack srv_nxt %u srv_ack %u cli_ack %u",
+				 t->bk->name, t->fam, ce.l7_srv_nxt,
+				 ce.l7_srv_ack, ce.l7_cli_ack);
+	}
 	expect_l7(t, "a FIN goes too (it follows the bytes)", fin, 7, 1);
 	expect_fwd(t, "non-L7 port of the same subject",
 		   mk(t, TCP, C1, B2, 9002, 80, SYN));
