@@ -183,7 +183,8 @@ static void flow_remove(struct xg_fp_engine *e, struct fp_flow *f)
 	if (f->dead)
 		return;
 	f->dead = true;
-	if (!cds_lfht_del(e->flows, &f->node))
+	/* a flow on a duty list is freed by the tick that drops it */
+	if (!cds_lfht_del(e->flows, &f->node) && !f->on_duty)
 		call_rcu(&f->rcu, flow_free_rcu);
 }
 
@@ -521,9 +522,17 @@ static void deny(struct xg_fp_engine *e, unsigned worker,
 	struct fp_deny *d = &f->deny;
 	size_t alen = t->family == 4 ? 4 : 16;
 
+	if (f->n_held > 1)
+		qsort(f->held, f->n_held, sizeof(*f->held), held_cmp);
 	for (size_t i = 0; i < f->n_held; i++) {
 		struct held *h = &f->held[i];
 
+		if (xg_seq_le(h->end, decided)) {
+			/* all of it judged in this same call: it goes whole */
+			send_frame(e, worker, out, h->ifindex, h->frame, h->len);
+			note_sent(f, h->end);
+			continue;
+		}
 		if (xg_seq_lt(h->seq, decided) && xg_seq_lt(decided, h->end) &&
 		    h->t.payload_len) {
 			uint32_t len = xg_tcp_frame_trim(h->frame, &h->t,
@@ -967,11 +976,17 @@ static unsigned tick_duty(struct xg_fp_engine *e, unsigned worker,
 				f->duty_sent_ns = now_ns;
 			}
 		}
+		bool gone = false;
+
 		if (f->n_duty)
 			e->duty[worker][w++] = f;
-		else
+		else {
 			f->on_duty = false;
+			gone = f->dead;
+		}
 		pthread_mutex_unlock(&f->lock);
+		if (gone)
+			call_rcu(&f->rcu, flow_free_rcu);
 	}
 	e->n_duty[worker] = w;
 	return w;
@@ -1000,9 +1015,12 @@ unsigned xg_fp_tick(struct xg_fp_engine *e, unsigned worker,
 				d->srv_nxt = srv_nxt;
 				d->quiet_since_ns = now_ns;
 			}
-			go = (cli_ack == srv_nxt &&
-			      now_ns - d->quiet_since_ns >= XG_FP_QUIET_NS) ||
-			     now_ns - d->since_ns >= XG_FP_DEFER_MAX_NS;
+			/* and not before the server has what we
+			 * acknowledged in its name (or we gave up) */
+			go = !f->n_duty &&
+			     ((cli_ack == srv_nxt &&
+			       now_ns - d->quiet_since_ns >= XG_FP_QUIET_NS) ||
+			      now_ns - d->since_ns >= XG_FP_DEFER_MAX_NS);
 		}
 		if (go) {
 			/* after everything the server sent; if conntrack has
@@ -1081,6 +1099,9 @@ void xg_fp_engine_fini(struct xg_fp_engine *e)
 		pthread_mutex_unlock(&f->lock);
 	}
 	rcu_read_unlock();
+	for (unsigned w = 0; w < e->n_workers; w++)
+		for (unsigned i = 0; i < e->n_duty[w]; i++)
+			call_rcu(&e->duty[w][i]->rcu, flow_free_rcu);
 	rcu_barrier(); /* every flow freed */
 	cds_lfht_destroy(e->flows, NULL);
 	e->flows = NULL;

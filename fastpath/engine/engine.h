@@ -60,7 +60,7 @@ struct xg_fp_limits {
 	X(EXPIRED, "expired", "flows forgotten after idling")                  \
 	X(ACKED, "acked", "held bytes acknowledged to the client")             \
 	X(RESENT, "resent", "acknowledged frames sent to the server again")    \
-	X(RESEND_FAIL, "resend_fail", "flows reset: the server never took them")
+	X(RESEND_FAIL, "resend_fail", "acknowledged frames the server never took")
 
 enum xg_fp_counter {
 #define XG__FP_ENUM(name, key, text) XG_FP_C_##name,
