@@ -242,6 +242,9 @@ struct xg_ct_entry {
 	 * path acknowledged to the client itself are its to resend until
 	 * the server has them */
 	__u32 l7_srv_ack;
+	__u32 l7_egress; /* the source's egress ruleset (l7_ruleset: the
+			  * destination's ingress one) */
+	__u32 pad3;
 };
 
 /* Denied-flow cache: the verdict of a denied flow, valid while the policy
@@ -412,7 +415,9 @@ enum xg_xsk_meta_flags {
 
 struct xg_xsk_meta {
 	__u32 magic; /* XG_XSK_META_MAGIC */
-	__u32 l7_ruleset; /* the flow's ruleset under the current policy */
+	__u32 l7_ruleset; /* the server's ingress ruleset (0: none) */
+	__u32 l7_egress; /* the client's egress ruleset (0: none); a request
+			  * must pass both */
 	__u32 isn; /* host order: sequence number of the client's first byte */
 	__u32 in_ifindex; /* where the frame came in (replies to the client) */
 	__u32 out_ifindex; /* where an allowed frame goes */

@@ -129,7 +129,7 @@ XG_INLINE void xg_ct_touch(struct xg_ct_entry *e, const struct xg_pkt *pkt,
 XG_INLINE void xg_ct_create(const struct xg_flow_key *k, int swapped,
 			    const struct xg_pkt *pkt, __u32 rev, __u32 src_id,
 			    __u32 dst_id, __u32 l7, __u32 cookie, __u32 revnat_id,
-			    __u64 now, __u32 l7_isn, int has_isn)
+			    __u64 now, __u32 l7_isn, int has_isn, __u32 l7_egress)
 {
 	struct xg_ct_entry e = {
 		.policy_rev = rev,
@@ -138,9 +138,10 @@ XG_INLINE void xg_ct_create(const struct xg_flow_key *k, int swapped,
 		.l7_ruleset = l7,
 		.cookie = cookie,
 		.flags = (__u16)((swapped ? XG_CT_F_SWAPPED : 0) |
-				 (l7 ? XG_CT_F_L7 : 0) |
+				 (l7 || l7_egress ? XG_CT_F_L7 : 0) |
 				 (has_isn ? XG_CT_F_ISN : 0)),
 		.l7_isn = l7_isn,
+		.l7_egress = l7_egress,
 		.policy_port = pkt->policy_port,
 		.revnat_id = revnat_id,
 		.created_ns = now,

@@ -154,6 +154,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 			ce->src_identity = src_id;
 			ce->dst_identity = dst_id;
 			ce->l7_ruleset = vi.l7_ruleset;
+			ce->l7_egress = vi.l7_egress;
 			ce->cookie = vi.cookie;
 			if (!vi.allowed) {
 				ce->flags |= XG_CT_F_DENIED;
@@ -163,7 +164,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 			} else {
 				ce->flags &= (__u16)~XG_CT_F_DENIED;
 			}
-			if (vi.l7_ruleset)
+			if (vi.l7_ruleset || vi.l7_egress)
 				ce->flags |= XG_CT_F_L7;
 			else
 				ce->flags &= (__u16)~XG_CT_F_L7;
@@ -232,7 +233,7 @@ new_flow:
 		reason = vi.reason;
 		goto drop_flow;
 	}
-	to_l7 = vi.l7_ruleset != 0;
+	to_l7 = vi.l7_ruleset || vi.l7_egress;
 	{
 		/* The fast path never sees the SYN: conntrack keeps where
 		 * the client's stream starts. */
@@ -243,7 +244,7 @@ new_flow:
 
 		xg_ct_create(&key, swapped, &pkt, rev, src_id, dst_id,
 			     vi.l7_ruleset, vi.cookie, revnat, now,
-			     sl >= 0 ? (__u32)sl + 1 : 0, sl >= 0);
+			     sl >= 0 ? (__u32)sl + 1 : 0, sl >= 0, vi.l7_egress);
 	}
 	admitted = 1;
 

@@ -17,7 +17,9 @@ struct xg_verdict_info {
 	__u8 allowed;
 	__u8 reason; /* drop reason when !allowed */
 	__u16 pad;
-	__u32 l7_ruleset;
+	__u32 l7_ruleset; /* the destination's ingress ruleset (one direction:
+			   * that direction's) */
+	__u32 l7_egress; /* both directions: the source's egress ruleset */
 	__u32 cookie; /* rule that decided */
 };
 
@@ -49,6 +51,7 @@ XG_INLINE void xg_policy_dir(__u32 subject, __u32 dir, __u32 peer, __u8 proto,
 	out->allowed = 1;
 	out->reason = XG_DROP_NONE;
 	out->l7_ruleset = 0;
+	out->l7_egress = 0;
 	out->cookie = 0;
 	if (!exact && !any)
 		return; /* subject not selected in this direction */
@@ -99,8 +102,10 @@ XG_INLINE void xg_policy_check(__u32 src_id, __u32 dst_id, __u8 proto,
 		*out = in;
 		return;
 	}
-	if (in.l7_ruleset)
-		out->l7_ruleset = in.l7_ruleset;
+	/* As in Cilium, a request must pass the HTTP rules of both sides:
+	 * the fast path checks the two rulesets. */
+	out->l7_egress = out->l7_ruleset;
+	out->l7_ruleset = in.l7_ruleset;
 	if (in.cookie)
 		out->cookie = in.cookie;
 }

@@ -230,6 +230,7 @@ XG_INLINE int xg_redirect_l7_do(xg_ctx_t *ctx, const struct xg_pkt *pkt,
 		return XDP_DROP;
 	meta->magic = XG_XSK_META_MAGIC;
 	meta->l7_ruleset = ce->l7_ruleset;
+	meta->l7_egress = ce->l7_egress;
 	meta->isn = ce->l7_isn;
 	meta->in_ifindex = in;
 	meta->src_identity = ce->src_identity;

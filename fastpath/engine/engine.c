@@ -648,11 +648,12 @@ static int judge(struct xg_fp_engine *e, unsigned worker,
 	const struct xg_l7_set *set;
 	const char *why;
 	int rule = -1, ok;
+	__u32 shown = m->l7_ruleset ? m->l7_ruleset : m->l7_egress;
 
 	if (xg_http_normalise(r, &nm, &why)) {
 		*status = 400;
 		e->count[worker][XG_FP_C_BAD_REQUEST]++;
-		record(e, t, now, m->l7_ruleset, -1, 400, r, NULL);
+		record(e, t, now, shown, -1, 400, r, NULL);
 		return 0;
 	}
 	for (size_t i = 0; i < r->n_hdrs; i++) {
@@ -670,18 +671,29 @@ static int judge(struct xg_fp_engine *e, unsigned worker,
 	rq.hdrs = hdrs;
 	rq.n_hdrs = r->n_hdrs;
 
+	/* The server's ingress rules, then the client's egress rules: a
+	 * request must pass each side that has any (as in Cilium).  The
+	 * verdict names the last ruleset looked at. */
 	tab = rcu_dereference(e->table);
-	set = tab ? xg_l7_table_find(tab, m->l7_ruleset) : NULL;
-	if (!set) {
-		*status = 403;
-		e->count[worker][XG_FP_C_NO_RULESET]++;
-		record(e, t, now, m->l7_ruleset, -1, 403, r, &nm);
-		return 0;
+	ok = 1;
+	for (int side = 0; side < 2 && ok; side++) {
+		__u32 id = side ? m->l7_egress : m->l7_ruleset;
+
+		if (!id)
+			continue;
+		shown = id;
+		set = tab ? xg_l7_table_find(tab, id) : NULL;
+		if (!set) {
+			*status = 403;
+			e->count[worker][XG_FP_C_NO_RULESET]++;
+			record(e, t, now, id, -1, 403, r, &nm);
+			return 0;
+		}
+		ok = xg_l7_match(tab, worker, set, &rq, &rule) == 1;
 	}
-	ok = xg_l7_match(tab, worker, set, &rq, &rule) == 1;
 	*status = ok ? 0 : 403;
 	e->count[worker][ok ? XG_FP_C_ALLOWED : XG_FP_C_DENIED]++;
-	record(e, t, now, m->l7_ruleset, ok ? rule : -1, *status, r, &nm);
+	record(e, t, now, shown, ok ? rule : -1, *status, r, &nm);
 	return ok;
 }
 

@@ -93,6 +93,7 @@ struct conn {
 	uint32_t isn; /* sequence number of the client's first byte */
 	uint32_t ack; /* what the client acknowledges of the server */
 	uint32_t ruleset;
+	uint32_t egress; /* the client's egress ruleset, 0: none */
 	uint32_t revnat;
 	bool no_isn; /* metadata without XG_XSK_META_F_ISN */
 	uint64_t created_ns; /* 0: after the engine started */
@@ -273,6 +274,7 @@ static struct xg_xsk_meta meta_of(const struct conn *c)
 	memset(&m, 0, sizeof(m));
 	m.magic = XG_XSK_META_MAGIC;
 	m.l7_ruleset = c->ruleset;
+	m.l7_egress = c->egress;
 	m.isn = c->isn;
 	m.in_ifindex = IF_IN;
 	m.out_ifindex = IF_OUT;
@@ -2080,6 +2082,59 @@ static void test_publish_new_table(void **state)
 	assert_forwarded(x, 1, 1);
 }
 
+/* Rules on both sides (the server's ingress, the client's egress): a
+ * request passes only when each allows it, as in Cilium. */
+static void test_both_sides(void **state)
+{
+	struct fx *x = *state;
+	static struct xg_l7_http rules[] = {
+		{ .path = (char *)"/public/b" },
+	};
+	struct xg_l7_ruleset rs = { .id = 8, .rules = rules, .n = 1 };
+	struct xg_err err = {};
+	struct conn c, d;
+	struct xg_l7_table *t;
+
+	t = xg_l7_table_build(&rs, 1, 1, xg_fp_table(&x->e), &err);
+	assert_non_null(t);
+	/* the new table holds only set 8: add the fixture's to it */
+	{
+		static struct xg_l7_http base[] = {
+			{ .method = (char *)"GET", .path = (char *)"/public(/.*)?" },
+			{ .method = (char *)"POST", .path = (char *)"/upload" },
+		};
+		struct xg_l7_ruleset both[2] = {
+			{ .id = RULESET, .rules = base, .n = 2 },
+			{ .id = 8, .rules = rules, .n = 1 },
+		};
+
+		xg_l7_table_free(t);
+		t = xg_l7_table_build(both, 2, 1, xg_fp_table(&x->e), &err);
+		assert_non_null(t);
+	}
+	xg_fp_publish(&x->e, t);
+
+	/* the server's rules allow /public/index.html, the client's not */
+	conn_init(&c, 4, 1000);
+	c.egress = 8;
+	feed(x, &c, 0, GET_OK, (uint32_t)strlen(GET_OK));
+	assert_int_equal(counter(x, XG_FP_C_DENIED), 1);
+	assert_int_equal(counter(x, XG_FP_C_ALLOWED), 0);
+	/* both allow /public/b */
+	conn_init(&d, 4, 5000);
+	d.cport = 40001;
+	d.egress = 8;
+	feed(x, &d, 0, GET_OK2, (uint32_t)strlen(GET_OK2));
+	assert_int_equal(counter(x, XG_FP_C_ALLOWED), 1);
+	/* egress rules alone decide when the server has none */
+	conn_init(&d, 4, 9000);
+	d.cport = 40002;
+	d.ruleset = 0;
+	d.egress = 8;
+	feed(x, &d, 0, GET_OK, (uint32_t)strlen(GET_OK));
+	assert_int_equal(counter(x, XG_FP_C_DENIED), 2);
+}
+
 /* Engine limits that cannot work are refused. */
 static void test_init_limits(void **state)
 {
@@ -2156,6 +2211,7 @@ int main(void)
 		T(test_events),
 		T(test_events_ring),
 		T(test_publish_new_table),
+		T(test_both_sides),
 		cmocka_unit_test(test_init_limits),
 		/* last: under ASan a use-after-free ends the run */
 		T(test_acked_then_client_rst),

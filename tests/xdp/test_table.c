@@ -254,6 +254,21 @@ static void sc_l7(struct tctx *t)
 	expect_l7(t, "a policy change gives the flow the new ruleset",
 		  data, 9, 1);
 	{
+		/* HTTP rules on both sides: the source's egress set travels
+		 * with the destination's ingress one (a request must pass
+		 * both). */
+		struct xg_rule two[2] = { r, allow_out(ID_C1, ID_B1, TCP, 80, 80) };
+		struct xg_xsk_meta m;
+
+		two[1].l7_ruleset = 5;
+		set_rules(t, two, 2);
+		expect_l7(t, "rulesets of both sides", data, 9, 1);
+		if (!t->bk->last_meta(&m) || m.l7_egress != 5)
+			fail_msg("%s/%d: egress ruleset %u, want 5", t->bk->name,
+				 t->fam, m.l7_egress);
+		set_rules(t, &r, 1);
+	}
+	{
 		struct pk old = data;
 
 		old.s.ttl = 1;
