@@ -182,6 +182,7 @@ struct ctx {
 	struct xg_mapset *ms;
 	struct idh ids;
 	struct xg_compiled cur;
+	struct xg_compile_cache *cache; /* as control.c keeps one */
 };
 
 /* One apply, as control.c's: compile everything, sync, drop the old. */
@@ -193,7 +194,8 @@ static int apply(struct ctx *c, double *compile_ms, double *sync_ms)
 	double t0 = now_ms(), t1;
 	int ret;
 
-	ret = xg_compile(c->cs, n_srcs, id_fn, &c->ids, &nc, &err);
+	ret = xg_compile_cached(c->cache, c->cs, n_srcs, id_fn, &c->ids, &nc,
+				&err);
 	t1 = now_ms();
 	if (ret) {
 		fprintf(stderr, "policy_compile_time: compile: %s\n",
@@ -228,6 +230,7 @@ int main(int argc, char **argv)
 	struct xg_err err = {};
 	double t0, parse_s, cm0, sm0, cm1, sm1;
 	double *cms = NULL, *sms = NULL, *tms = NULL;
+	struct xg_compile_cache_counts cn;
 	long updates = 200;
 	size_t probe;
 	char msg[768];
@@ -270,10 +273,11 @@ int main(int argc, char **argv)
 			probe = i;
 
 	c.cs = calloc(n_srcs, sizeof(*c.cs));
+	c.cache = xg_compile_cache_new();
 	cms = calloc((size_t)updates, sizeof(double));
 	sms = calloc((size_t)updates, sizeof(double));
 	tms = calloc((size_t)updates, sizeof(double));
-	if (!c.cs || !cms || !sms || !tms)
+	if (!c.cs || !c.cache || !cms || !sms || !tms)
 		goto out;
 	for (size_t i = 0; i < n_srcs; i++) {
 		c.cs[i].name = srcs[i].name;
@@ -329,20 +333,26 @@ int main(int argc, char **argv)
 			tms[u] = now_ms() - t0;
 		}
 	}
+	xg_compile_cache_counts(c.cache, &cn);
 	printf("{\"files\": %zu, \"rules\": %zu, \"identities\": %zu, \"ipcache\": %zu, "
 	       "\"policy_entries\": %zu, \"parse_s\": %.3f, "
 	       "\"first_compile_ms\": %.2f, \"first_sync_ms\": %.2f, "
 	       "\"same_compile_ms\": %.2f, \"same_sync_ms\": %.2f, \"updates\": %ld, "
 	       "\"compile_p50_ms\": %.3f, \"compile_p99_ms\": %.3f, "
 	       "\"sync_p50_ms\": %.3f, \"sync_p99_ms\": %.3f, "
-	       "\"apply_p50_ms\": %.3f, \"apply_p99_ms\": %.3f}\n",
+	       "\"apply_p50_ms\": %.3f, \"apply_p99_ms\": %.3f, "
+	       "\"cache\": {\"endpoints_reused\": %zu, \"endpoints_made\": %zu, "
+	       "\"sources_reused\": %zu, \"sources_compiled\": %zu}}\n",
 	       n_srcs - 1, c.cur.n_rules, c.cur.n_idents, c.cur.n_ipc,
 	       c.cur.policy.n, parse_s, cm0, sm0, cm1, sm1, updates,
 	       pct(cms, (size_t)updates, 50), pct(cms, (size_t)updates, 99),
 	       pct(sms, (size_t)updates, 50), pct(sms, (size_t)updates, 99),
-	       pct(tms, (size_t)updates, 50), pct(tms, (size_t)updates, 99));
+	       pct(tms, (size_t)updates, 50), pct(tms, (size_t)updates, 99),
+	       cn.endpoints_reused, cn.endpoints_made, cn.sources_reused,
+	       cn.sources_compiled);
 	ret = 0;
 out:
+	xg_compile_cache_free(c.cache);
 	xg_compiled_free(&c.cur);
 	xg_dp_sync_free(&c.sync);
 	if (dp)

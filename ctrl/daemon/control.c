@@ -101,8 +101,11 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	ret = xg_docstore_sources(&d->docs, &src, &n);
+	/* without a cache (out of memory) every compile is a full one */
+	if (!d->ccache)
+		d->ccache = xg_compile_cache_new();
 	if (!ret)
-		ret = xg_compile(src, n, id_fn, d, &c, &err);
+		ret = xg_compile_cached(d->ccache, src, n, id_fn, d, &c, &err);
 	free(src);
 	if (ret) {
 		xg_err_str(&err, msg, sizeof(msg));

@@ -54,6 +54,8 @@ struct xgd {
 	pthread_mutex_t docs_mu; /* docs: the control thread, and validate */
 	struct xg_docstore docs;
 	struct xg_dp_sync sync; /* control thread only */
+	/* control thread only: what the next compile may reuse */
+	struct xg_compile_cache *ccache;
 	struct xg_store_file *fstore;
 	struct xg_store_etcd *estore;
 	struct xg_fastpath *fp; /* the L7 fast path; NULL when disabled */

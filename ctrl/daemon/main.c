@@ -359,6 +359,7 @@ int main(int argc, char **argv)
 	if (d.etcd)
 		xg_etcd_close(d.etcd);
 	xg_dp_sync_free(&d.sync);
+	xg_compile_cache_free(d.ccache);
 	xg_docstore_free(&d.docs);
 	xg_compiled_free(&d.compiled);
 	xg_dp_close(d.dp);

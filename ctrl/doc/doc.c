@@ -185,6 +185,8 @@ static int check_text(struct xgd_ctx *c, const char *buf, size_t len)
 	return 0;
 }
 
+static unsigned long long doc_gen;
+
 int xg_doc_parse_buf(const char *name, const char *buf, size_t len,
 		     struct xg_doc_set *out, struct xg_err *err)
 {
@@ -225,6 +227,7 @@ int xg_doc_parse_buf(const char *name, const char *buf, size_t len,
 		xg_doc_set_free(out);
 	} else {
 		out->n_docs = ndocs;
+		out->gen = __atomic_add_fetch(&doc_gen, 1, __ATOMIC_RELAXED);
 	}
 	xgd_reader_close(r);
 	xgd_seen_free(&c);

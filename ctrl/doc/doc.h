@@ -304,6 +304,10 @@ struct xg_doc_set {
 	struct xg_service_doc *services;
 	size_t n_services;
 	int n_docs; /* YAML documents in the file */
+	/* Unique per parse in this process (never 0 once parsed): what a
+	 * compile cache (compile.h) keys on, since a set never changes
+	 * after it is parsed. */
+	unsigned long long gen;
 	struct xg_doc_mem *mem; /* owns every string and array above */
 };
 

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The policy compiler; semantics in compile.h. */
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,10 @@
 #include "hashtab.h"
 #include "labels.h"
 #include "fastpath/l7/regex.h"
+
+#ifndef ARRAY_SIZE
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#endif
 
 /* Grows *v (of *cap elements of size sz) to hold n + 1. */
 static int grow(void **v, size_t *cap, size_t n, size_t sz)
@@ -85,9 +90,20 @@ struct lkey {
 	__u32 next; /* 1 + the next key with the same hash */
 };
 
-struct cc {
-	const struct xg_compile_src *src;
-	size_t n_src;
+/* While a source's policies are compiled for the cache: where its part
+ * of the output starts, and the (subject, direction) pairs it enforces
+ * (its own, even those an earlier source enforced too). */
+struct src_rec {
+	size_t rules0, origins0;
+	struct xg_enforce *enf;
+	size_t n_enf, cap_enf;
+	struct xg_u64map seen;
+};
+
+/* What the endpoints alone decide: their identities, addresses and the
+ * index selectors are matched through.  It depends on nothing else, so
+ * a compile cache keeps it while no endpoint document changes. */
+struct ep_stage {
 	struct ep *eps;
 	size_t n_eps, cap_eps;
 	struct epid *ids;
@@ -101,6 +117,12 @@ struct cc {
 	struct lpost *posts;
 	__u32 *post_ids;
 	struct xg_u64map post_idx; /* (name, value) hash -> index in posts */
+};
+
+struct cc {
+	const struct xg_compile_src *src;
+	size_t n_src;
+	struct ep_stage ep; /* cached across compiles (compile.h) */
 	struct cidr_id *cidrs;
 	size_t n_cidrs, cap_cidrs;
 	__u32 *cidr_by_addr; /* indices in cidrs, by (family, addr, len) */
@@ -120,6 +142,15 @@ struct cc {
 	size_t cap_rules, cap_enf, cap_origins, cap_l7, cap_ipc, cap_idents,
 		cap_svcs;
 	struct xg_err *err;
+	struct src_rec *rec; /* the source being compiled, when cached */
+	/* With a cache: per source, its part in the cache (or NULL), and
+	 * where the CIDRs it names are in raw_cidrs */
+	const struct src_out **found;
+	struct span { __u32 start, n; } *cspan;
+	struct xg_prefix *raw_cidrs; /* as named, before sorting */
+	/* origin_names: the last policy and file named, and their names */
+	const struct xg_cnp *o_cnp;
+	const char *o_policy, *o_file_key, *o_file;
 };
 
 /* A list of u32 (peer identities, ...) without repeats, in the order
@@ -196,12 +227,12 @@ static int key_identity(struct cc *c, const char *key, size_t len,
 
 	if (h == XG_U64MAP_EMPTY)
 		h = 0;
-	head = xg_u64map_put(&c->lkey_idx, h, &added);
+	head = xg_u64map_put(&c->ep.lkey_idx, h, &added);
 	if (!head)
 		return -ENOMEM;
-	for (__u32 i = added ? 0 : *head; i; i = c->lkeys[i - 1].next)
-		if (!strcmp(c->lkeys[i - 1].key, key)) {
-			*id = c->lkeys[i - 1].id;
+	for (__u32 i = added ? 0 : *head; i; i = c->ep.lkeys[i - 1].next)
+		if (!strcmp(c->ep.lkeys[i - 1].key, key)) {
+			*id = c->ep.lkeys[i - 1].id;
 			*at = i - 1;
 			return 0;
 		}
@@ -214,12 +245,12 @@ static int key_identity(struct cc *c, const char *key, size_t len,
 	k.key = strdup(key);
 	k.id = *id;
 	k.next = added ? 0 : *head;
-	if (!k.key || PUSH(c->lkeys, c->n_lkeys, c->cap_lkeys, k)) {
+	if (!k.key || PUSH(c->ep.lkeys, c->ep.n_lkeys, c->ep.cap_lkeys, k)) {
 		free(k.key);
 		return -ENOMEM;
 	}
-	*head = (__u32)c->n_lkeys;
-	*at = (__u32)c->n_lkeys - 1;
+	*head = (__u32)c->ep.n_lkeys;
+	*at = (__u32)c->ep.n_lkeys - 1;
 	return 0;
 }
 
@@ -227,27 +258,27 @@ static int key_identity(struct cc *c, const char *key, size_t len,
  * selectors see. */
 static int add_identity(struct cc *c, size_t e, __u32 key)
 {
-	struct epid x = { .id = c->eps[e].id, .first = (__u32)e + 1,
+	struct epid x = { .id = c->ep.eps[e].id, .first = (__u32)e + 1,
 			  .last = (__u32)e + 1, .key = key };
 	__u32 *slot;
 	bool added;
 	int ret;
 
-	slot = xg_u64map_put(&c->id_idx, x.id, &added);
+	slot = xg_u64map_put(&c->ep.id_idx, x.id, &added);
 	if (!slot)
 		return -ENOMEM;
 	if (!added) {
-		struct epid *d = &c->ids[*slot];
+		struct epid *d = &c->ep.ids[*slot];
 
-		c->eps[d->last - 1].next = (__u32)e + 1;
+		c->ep.eps[d->last - 1].next = (__u32)e + 1;
 		d->last = (__u32)e + 1;
 		return 0;
 	}
-	ret = xg_label_set_of_endpoint(c->eps[e].doc, &x.ls);
+	ret = xg_label_set_of_endpoint(c->ep.eps[e].doc, &x.ls);
 	if (ret)
 		return ret;
-	*slot = (__u32)c->n_ids;
-	ret = PUSH(c->ids, c->n_ids, c->cap_ids, x);
+	*slot = (__u32)c->ep.n_ids;
+	ret = PUSH(c->ep.ids, c->ep.n_ids, c->ep.cap_ids, x);
 	if (ret)
 		xg_label_set_free(&x.ls);
 	return ret;
@@ -263,7 +294,7 @@ static int check_addrs(struct cc *c, const struct xg_endpoint_doc *d,
 	bool added;
 
 	for (size_t a = 0; a < d->n_addrs; a++) {
-		__u32 *o = xg_bmap_put(&c->addrs, &d->addrs[a].addr, &added);
+		__u32 *o = xg_bmap_put(&c->ep.addrs, &d->addrs[a].addr, &added);
 
 		if (!o)
 			return -ENOMEM;
@@ -311,12 +342,12 @@ static int collect_endpoints(struct cc *c, xg_identity_fn id_fn, void *id_arg)
 			n_eps++;
 			n_addrs += c->src[s].set->endpoints[i].n_addrs;
 		}
-	ret = reserve((void **)&c->eps, &c->cap_eps, n_eps, sizeof(*c->eps));
+	ret = reserve((void **)&c->ep.eps, &c->ep.cap_eps, n_eps, sizeof(*c->ep.eps));
 	if (!ret && n_addrs)
-		ret = xg_bmap_grow(&c->addrs, n_addrs);
+		ret = xg_bmap_grow(&c->ep.addrs, n_addrs);
 	if (ret)
 		return ret;
-	c->n_addrs = n_addrs;
+	c->ep.n_addrs = n_addrs;
 	for (size_t s = 0; s < c->n_src; s++) {
 		const struct xg_doc_set *set = c->src[s].set;
 
@@ -324,7 +355,7 @@ static int collect_endpoints(struct cc *c, xg_identity_fn id_fn, void *id_arg)
 			const struct xg_endpoint_doc *d = &set->endpoints[i];
 			struct ep e = { .doc = d, .file = c->src[s].name };
 
-			ret = check_addrs(c, d, e.file, c->n_eps);
+			ret = check_addrs(c, d, e.file, c->ep.n_eps);
 			if (ret)
 				return ret;
 			len = xg_label_key_of_endpoint(d, key, sizeof(key));
@@ -337,8 +368,8 @@ static int collect_endpoints(struct cc *c, xg_identity_fn id_fn, void *id_arg)
 			}
 			ret = key_identity(c, key, (size_t)len, id_fn, id_arg,
 					   &e.id, &at);
-			ret = ret ?: PUSH(c->eps, c->n_eps, c->cap_eps, e);
-			ret = ret ?: add_identity(c, c->n_eps - 1, at);
+			ret = ret ?: PUSH(c->ep.eps, c->ep.n_eps, c->ep.cap_eps, e);
+			ret = ret ?: add_identity(c, c->ep.n_eps - 1, at);
 			if (ret)
 				return ret;
 		}
@@ -364,11 +395,11 @@ static int build_postings(struct cc *c)
 	__u32 *slot;
 	bool added;
 
-	for (size_t j = 0; j < c->n_ids; j++)
-		for (size_t l = 0; l < c->ids[j].ls.n; l++) {
-			const struct xg_label *lb = &c->ids[j].ls.v[l];
+	for (size_t j = 0; j < c->ep.n_ids; j++)
+		for (size_t l = 0; l < c->ep.ids[j].ls.n; l++) {
+			const struct xg_label *lb = &c->ep.ids[j].ls.v[l];
 
-			slot = xg_u64map_put(&c->post_idx, nv_hash(lb->name, lb->value),
+			slot = xg_u64map_put(&c->ep.post_idx, nv_hash(lb->name, lb->value),
 					     &added);
 			if (!slot)
 				return -ENOMEM;
@@ -376,42 +407,42 @@ static int build_postings(struct cc *c)
 				struct lpost z = {};
 
 				*slot = (__u32)n_posts;
-				if (PUSH(c->posts, n_posts, cap_posts, z))
+				if (PUSH(c->ep.posts, n_posts, cap_posts, z))
 					return -ENOMEM;
 			}
-			p = &c->posts[*slot];
+			p = &c->ep.posts[*slot];
 			if (p->last == j + 1)
 				continue; /* twice in one label set */
 			p->last = (__u32)j + 1;
 			p->n++;
 			total++;
 		}
-	c->post_ids = malloc((total ? total : 1) * sizeof(*c->post_ids));
-	if (!c->post_ids)
+	c->ep.post_ids = malloc((total ? total : 1) * sizeof(*c->ep.post_ids));
+	if (!c->ep.post_ids)
 		return -ENOMEM;
 	total = 0;
 	for (size_t i = 0; i < n_posts; i++) {
-		c->posts[i].start = (__u32)total;
-		total += c->posts[i].n;
-		c->posts[i].n = 0;
-		c->posts[i].last = 0;
+		c->ep.posts[i].start = (__u32)total;
+		total += c->ep.posts[i].n;
+		c->ep.posts[i].n = 0;
+		c->ep.posts[i].last = 0;
 	}
-	for (size_t j = 0; j < c->n_ids; j++)
-		for (size_t l = 0; l < c->ids[j].ls.n; l++) {
-			const struct xg_label *lb = &c->ids[j].ls.v[l];
+	for (size_t j = 0; j < c->ep.n_ids; j++)
+		for (size_t l = 0; l < c->ep.ids[j].ls.n; l++) {
+			const struct xg_label *lb = &c->ep.ids[j].ls.v[l];
 
 			/* every pair is there: the first walk put it */
-			p = &c->posts[*xg_u64map_get(&c->post_idx,
+			p = &c->ep.posts[*xg_u64map_get(&c->ep.post_idx,
 						     nv_hash(lb->name, lb->value))];
 			if (p->last == j + 1)
 				continue;
 			p->last = (__u32)j + 1;
-			c->post_ids[p->start + p->n++] = (__u32)j;
+			c->ep.post_ids[p->start + p->n++] = (__u32)j;
 		}
 	return 0;
 }
 
-/* The identities (indices in c->ids, ascending) a selector may select:
+/* The identities (indices in c->ep.ids, ascending) a selector may select:
  * the shortest posting among its matchLabels and its namespace.  NULL
  * when nothing narrows it: every identity, *n of them. */
 static const __u32 *candidates(const struct cc *c,
@@ -422,7 +453,7 @@ static const __u32 *candidates(const struct cc *c,
 	const struct lpost *best = NULL;
 	const __u32 *slot;
 
-	*n = c->n_ids;
+	*n = c->ep.n_ids;
 	for (size_t i = 0; i <= sel->n_labels; i++) {
 		const char *name, *value;
 
@@ -435,18 +466,18 @@ static const __u32 *candidates(const struct cc *c,
 			name = sel->labels[i].k.name;
 			value = sel->labels[i].value;
 		}
-		slot = xg_u64map_get(&c->post_idx, nv_hash(name, value));
+		slot = xg_u64map_get(&c->ep.post_idx, nv_hash(name, value));
 		if (!slot) { /* no identity holds it */
 			*n = 0;
 			return none;
 		}
-		if (!best || c->posts[*slot].n < best->n)
-			best = &c->posts[*slot];
+		if (!best || c->ep.posts[*slot].n < best->n)
+			best = &c->ep.posts[*slot];
 	}
 	if (!best)
 		return NULL;
 	*n = best->n;
-	return c->post_ids + best->start;
+	return c->ep.post_ids + best->start;
 }
 
 /* Every identity the selector selects, in identity order. */
@@ -458,7 +489,7 @@ static int select_ids(struct cc *c, const struct xg_doc_selector *sel,
 	int ret = 0;
 
 	for (size_t k = 0; k < n && !ret; k++) {
-		const struct epid *x = &c->ids[cand ? cand[k] : k];
+		const struct epid *x = &c->ep.ids[cand ? cand[k] : k];
 
 		if (xg_selector_matches(sel, &x->ls, ns_restrict))
 			ret = idv_add(out, x->id);
@@ -532,33 +563,57 @@ static int peer_cidrs_each(struct cc *c, const struct xg_doc_peer_rule *pr)
 
 /* Every CIDR any policy names gets an identity, numbered in prefix order
  * so the same documents always give the same numbers. */
+static int src_cidrs_from_cache(struct cc *c, size_t s);
+
+/* The CIDRs a set's policies name, in the order they name them. */
+static int src_cidrs_walk(struct cc *c, const struct xg_doc_set *set)
+{
+	int ret = 0;
+
+	for (size_t p = 0; p < set->n_cnps; p++) {
+		const struct xg_cnp *cnp = &set->cnps[p];
+
+		for (size_t r = 0; r < cnp->n_rules; r++) {
+			const struct xg_doc_rule *ru = &cnp->rules[r];
+			const struct xg_doc_peer_rule *secs[4] = {
+				ru->ingress, ru->egress, ru->ingress_deny,
+				ru->egress_deny
+			};
+			size_t ns[4] = { ru->n_ingress, ru->n_egress,
+					 ru->n_ingress_deny, ru->n_egress_deny };
+
+			for (int k = 0; k < 4; k++)
+				for (size_t i = 0; i < ns[k] && !ret; i++)
+					ret = peer_cidrs_each(c, &secs[k][i]);
+		}
+	}
+	return ret;
+}
+
 static int collect_cidrs(struct cc *c)
 {
 	int ret = 0;
 
-	for (size_t s = 0; s < c->n_src; s++) {
-		const struct xg_doc_set *set = c->src[s].set;
+	for (size_t s = 0; s < c->n_src && !ret; s++) {
+		size_t start = c->n_cidrs;
 
-		for (size_t p = 0; p < set->n_cnps; p++) {
-			const struct xg_cnp *cnp = &set->cnps[p];
-
-			for (size_t r = 0; r < cnp->n_rules; r++) {
-				const struct xg_doc_rule *ru = &cnp->rules[r];
-				const struct xg_doc_peer_rule *secs[4] = {
-					ru->ingress, ru->egress, ru->ingress_deny,
-					ru->egress_deny
-				};
-				size_t ns[4] = { ru->n_ingress, ru->n_egress,
-						 ru->n_ingress_deny, ru->n_egress_deny };
-
-				for (int k = 0; k < 4; k++)
-					for (size_t i = 0; i < ns[k] && !ret; i++)
-						ret = peer_cidrs_each(c, &secs[k][i]);
-			}
-		}
+		if (c->found && c->found[s])
+			ret = src_cidrs_from_cache(c, s);
+		else
+			ret = src_cidrs_walk(c, c->src[s].set);
+		if (c->cspan)
+			c->cspan[s] = (struct span){ (__u32)start,
+						     (__u32)(c->n_cidrs - start) };
 	}
 	if (ret)
 		return ret;
+	if (c->cspan) { /* each source's list, for the cache */
+		c->raw_cidrs = malloc((c->n_cidrs + 1) * sizeof(*c->raw_cidrs));
+		if (!c->raw_cidrs)
+			return -ENOMEM;
+		for (size_t i = 0; i < c->n_cidrs; i++)
+			c->raw_cidrs[i] = c->cidrs[i].pfx;
+	}
 	if (c->n_cidrs) {
 		size_t w = 1;
 
@@ -589,28 +644,28 @@ static int fill_idents(struct cc *c)
 	struct xg_compiled *o = c->out;
 	int ret;
 
-	ret = reserve((void **)&o->idents, &c->cap_idents, c->n_ids + c->n_cidrs,
+	ret = reserve((void **)&o->idents, &c->cap_idents, c->ep.n_ids + c->n_cidrs,
 		      sizeof(*o->idents));
 	if (ret)
 		return ret;
-	for (size_t j = 0; j < c->n_ids; j++) {
+	for (size_t j = 0; j < c->ep.n_ids; j++) {
 		struct xg_ident *in = &o->idents[o->n_idents++];
-		const char *key = c->lkeys[c->ids[j].key].key;
-		/* xg_label_set_key's text, cut where it cuts it for this size */
-		size_t klen = strnlen(key, sizeof(in->labels) - 1);
+		const char *key = c->ep.lkeys[c->ep.ids[j].key].key;
 
-		in->id = c->ids[j].id;
-		memcpy(in->labels, key, klen);
-		memset(in->labels + klen, 0, sizeof(in->labels) - klen);
+		in->id = c->ep.ids[j].id;
+		in->labels = xg_strpool_add(&o->strs, key, strlen(key));
+		if (!in->labels)
+			return -ENOMEM;
 	}
 	for (size_t i = 0; i < c->n_cidrs; i++) {
 		struct xg_ident *in = &o->idents[o->n_idents++];
 		char t[64];
 
-		memset(in, 0, sizeof(*in));
 		in->id = c->cidrs[i].id;
 		xg_prefix_str(&c->cidrs[i].pfx, t, sizeof(t));
-		snprintf(in->labels, sizeof(in->labels), "cidr:%s", t);
+		in->labels = xg_strpool_join(&o->strs, "cidr", ':', t);
+		if (!in->labels)
+			return -ENOMEM;
 	}
 	return 0;
 }
@@ -618,12 +673,12 @@ static int fill_idents(struct cc *c)
 static int build_ipcache(struct cc *c)
 {
 	int ret = reserve((void **)&c->out->ipc, &c->cap_ipc,
-			  c->n_addrs + c->n_cidrs, sizeof(*c->out->ipc));
+			  c->ep.n_addrs + c->n_cidrs, sizeof(*c->out->ipc));
 
-	for (size_t i = 0; i < c->n_eps && !ret; i++)
-		for (size_t a = 0; a < c->eps[i].doc->n_addrs && !ret; a++) {
-			struct xg_ipc_entry e = { .pfx = c->eps[i].doc->addrs[a].addr,
-						  .id = c->eps[i].id };
+	for (size_t i = 0; i < c->ep.n_eps && !ret; i++)
+		for (size_t a = 0; a < c->ep.eps[i].doc->n_addrs && !ret; a++) {
+			struct xg_ipc_entry e = { .pfx = c->ep.eps[i].doc->addrs[a].addr,
+						  .id = c->ep.eps[i].id };
 
 			ret = PUSH(c->out->ipc, c->out->n_ipc, c->cap_ipc, e);
 		}
@@ -632,7 +687,7 @@ static int build_ipcache(struct cc *c)
 					  .id = c->cidrs[i].id };
 
 		/* an endpoint's own host prefix stays the endpoint's */
-		if (!xg_bmap_get(&c->addrs, &e.pfx))
+		if (!xg_bmap_get(&c->ep.addrs, &e.pfx))
 			ret = PUSH(c->out->ipc, c->out->n_ipc, c->cap_ipc, e);
 	}
 	return ret;
@@ -661,8 +716,8 @@ static int add_entity(struct cc *c, enum xg_doc_entity ent, struct idv *peers)
 	case XG_ENT_CLUSTER:
 		for (size_t i = 0; i < sizeof(cluster) / sizeof(cluster[0]) && !ret; i++)
 			ret = idv_add(peers, cluster[i]);
-		for (size_t i = 0; i < c->n_ids && !ret; i++)
-			ret = idv_add(peers, c->ids[i].id);
+		for (size_t i = 0; i < c->ep.n_ids && !ret; i++)
+			ret = idv_add(peers, c->ep.ids[i].id);
 		return ret;
 	case XG_ENT_HOST:
 		return idv_add(peers, XG_ID_HOST);
@@ -787,15 +842,15 @@ static int l4_add(struct l4v *s, __u8 proto, __u16 lo, __u16 hi, __u32 l7)
 static int resolve_named(struct cc *c, const struct xg_doc_port *p, __u32 id,
 			 __u32 l7, struct l4v *out)
 {
-	const __u32 *x = id ? xg_u64map_get(&c->id_idx, id) : NULL;
+	const __u32 *x = id ? xg_u64map_get(&c->ep.id_idx, id) : NULL;
 	int ret = 0;
 
 	if (id && !x)
 		return 0; /* no endpoint has it (a CIDR, an entity) */
 	/* id 0: every endpoint, in order; else its own, in order */
-	for (size_t i = x ? c->ids[*x].first - 1 : 0; i < c->n_eps && !ret;
-	     i = x ? (size_t)c->eps[i].next - 1 : i + 1) {
-		const struct xg_endpoint_doc *d = c->eps[i].doc;
+	for (size_t i = x ? c->ep.ids[*x].first - 1 : 0; i < c->ep.n_eps && !ret;
+	     i = x ? (size_t)c->ep.eps[i].next - 1 : i + 1) {
+		const struct xg_endpoint_doc *d = c->ep.eps[i].doc;
 
 		for (size_t j = 0; j < d->n_ports && !ret; j++) {
 			const struct xg_doc_named_port *np = &d->ports[j];
@@ -1395,6 +1450,30 @@ static int emit(struct cc *c, __u32 subj, __u32 peer, __u8 dir, __u8 action,
 	return PUSH(c->out->rules, c->out->n_rules, c->cap_rules, r);
 }
 
+/* The policy's and the file's names, in the output's pool: once per
+ * policy and file, since their items come one after another. */
+static int origin_names(struct cc *c, const struct xg_cnp *cnp,
+			const char *file, struct xg_rule_origin *o)
+{
+	struct xg_strpool *p = &c->out->strs;
+
+	if (c->o_cnp != cnp) {
+		c->o_policy = cnp->clusterwide ?
+				      xg_strpool_add(p, cnp->name, strlen(cnp->name)) :
+				      xg_strpool_join(p, cnp->ns, '/', cnp->name);
+		c->o_cnp = c->o_policy ? cnp : NULL;
+	}
+	if (c->o_file_key != file) {
+		c->o_file = xg_strpool_add(p, file, strlen(file));
+		c->o_file_key = c->o_file ? file : NULL;
+	}
+	if (!c->o_policy || !c->o_file)
+		return -ENOMEM;
+	o->policy = c->o_policy;
+	o->file = c->o_file;
+	return 0;
+}
+
 static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file,
 			int rule, const char *section, int item,
 			const struct xg_doc_peer_rule *pr, __u8 dir, __u8 action,
@@ -1418,13 +1497,9 @@ static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file
 
 	if (!l7s)
 		return -ENOMEM;
-	if (cnp->clusterwide)
-		snprintf(o.policy, sizeof(o.policy), "%s", cnp->name);
-	else
-		snprintf(o.policy, sizeof(o.policy), "%s/%s", cnp->ns, cnp->name);
-	snprintf(o.file, sizeof(o.file), "%s", file);
-	snprintf(o.section, sizeof(o.section), "%s", section);
-	ret = PUSH(c->out->origins, c->out->n_origins, c->cap_origins, o);
+	o.section = section; /* a literal: lives as long as the program */
+	ret = origin_names(c, cnp, file, &o);
+	ret = ret ?: PUSH(c->out->origins, c->out->n_origins, c->cap_origins, o);
 	cookie = (__u32)c->out->n_origins;
 	ret = ret ?: item_peers(c, pr, ns, &peers);
 	ret = ret ?: item_l4(c, &at, pr, action == XG_ACT_ALLOW, &l4, l7s);
@@ -1477,6 +1552,12 @@ static int enforce(struct cc *c, const struct idv *subjects, __u8 dir)
 			return -ENOMEM;
 		if (added)
 			ret = PUSH(c->out->enf, c->out->n_enf, c->cap_enf, e);
+		if (ret || !c->rec)
+			continue;
+		if (!xg_u64map_put(&c->rec->seen, subj_dir(e.subject, dir), &added))
+			return -ENOMEM;
+		if (added)
+			ret = PUSH(c->rec->enf, c->rec->n_enf, c->rec->cap_enf, e);
 	}
 	return ret;
 }
@@ -1633,45 +1714,650 @@ static int compile_services(struct cc *c)
 
 /* ------------------------------------------------------------------ -- */
 
-/* One origin per item, each a few hundred bytes: allocated at once. */
+
+static void ep_stage_free(struct ep_stage *e)
+{
+	for (size_t i = 0; i < e->n_ids; i++)
+		xg_label_set_free(&e->ids[i].ls);
+	for (size_t i = 0; i < e->n_lkeys; i++)
+		free(e->lkeys[i].key);
+	free(e->eps);
+	free(e->ids);
+	free(e->lkeys);
+	free(e->posts);
+	free(e->post_ids);
+	xg_u64map_free(&e->id_idx);
+	xg_u64map_free(&e->lkey_idx);
+	xg_u64map_free(&e->post_idx);
+	xg_bmap_free(&e->addrs);
+	memset(e, 0, sizeof(*e));
+	xg_bmap_init(&e->addrs, sizeof(struct xg_prefix));
+}
+
+static void *dup_array(const void *v, size_t n, size_t size)
+{
+	void *d = malloc((n ? n : 1) * size);
+
+	if (d && n)
+		memcpy(d, v, n * size);
+	return d;
+}
+
+/* The strings some records point to (a string field at each of offs),
+ * in one block of their own, so the records can outlive the pool their
+ * strings came from; and back into a pool.  A field equal to the same
+ * field of the record before is stored once (an item's policy and file
+ * are the previous item's). */
+struct strblock {
+	char *v;
+	size_t len;
+};
+
+#define STR_FIELD(rec, size, i, off)                                           \
+	((const char **)((char *)(rec) + (i) * (size) + (off)))
+
+static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
+			size_t n_offs, struct strblock *b)
+{
+	size_t len = 0;
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t f = 0; f < n_offs; f++) {
+			const char *s = *STR_FIELD(recs, size, i, offs[f]);
+
+			if (!i || s != *STR_FIELD(recs, size, i - 1, offs[f]))
+				len += strlen(s) + 1;
+		}
+	b->v = malloc(len ? len : 1);
+	b->len = len;
+	if (!b->v)
+		return -ENOMEM;
+	len = 0;
+	for (size_t f = 0; f < n_offs; f++) {
+		const char *prev = NULL, *moved = NULL;
+
+		for (size_t i = 0; i < n; i++) {
+			const char **s = STR_FIELD(recs, size, i, offs[f]);
+
+			if (!i || *s != prev) {
+				size_t l = strlen(*s) + 1;
+
+				prev = *s;
+				memcpy(b->v + len, *s, l);
+				moved = b->v + len;
+				len += l;
+			}
+			*s = moved;
+		}
+	}
+	return 0;
+}
+
+/* recs point into b: after this, into a copy of b in p. */
+static int unpack_strings(struct xg_strpool *p, const struct strblock *b,
+			  void *recs, size_t n, size_t size, const size_t *offs,
+			  size_t n_offs)
+{
+	char *base = xg_strpool_copy(p, b->v, b->len);
+
+	if (!base)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++)
+		for (size_t f = 0; f < n_offs; f++) {
+			const char **s = STR_FIELD(recs, size, i, offs[f]);
+
+			*s = base + (*s - b->v);
+		}
+	return 0;
+}
+
+static const size_t origin_strs[] = {
+	offsetof(struct xg_rule_origin, policy),
+	offsetof(struct xg_rule_origin, file),
+};
+static const size_t ident_strs[] = { offsetof(struct xg_ident, labels) };
+
+/* What one source's policies compiled to, as it can be put in again:
+ * cookies count from 1 in its own origins, L7 rulesets are indices + 1
+ * in its own l7. */
+struct src_out {
+	unsigned long long gen; /* of the set */
+	struct xg_rule *rules;
+	size_t n_rules;
+	struct xg_rule_origin *origins;
+	size_t n_origins;
+	struct strblock strs; /* what origins point to (but section) */
+	struct xg_prefix *cidrs; /* those its policies name, as named */
+	size_t n_cidrs;
+	struct xg_enforce *enf;
+	size_t n_enf;
+	struct xg_l7_ruleset *l7;
+	size_t n_l7;
+};
+
+struct xg_compile_cache {
+	/* The generations of the sets that held endpoints, in order, when
+	 * `ep` was made; n_gens == SIZE_MAX: nothing kept. */
+	unsigned long long *gens;
+	size_t n_gens;
+	struct ep_stage ep;
+	/* Per source with policies, what it compiled to, valid while the
+	 * endpoint stage and the CIDR identities (cidrs) stay as they were
+	 * when it was made: a policy's rules depend on nothing else. */
+	struct src_out *outs;
+	size_t n_outs;
+	struct xg_u64map out_idx; /* gen -> index in outs */
+	struct cidr_id *cidrs;
+	size_t n_cidrs;
+	/* The ipcache and identities they made (they depend on nothing
+	 * else either), copied out whole rather than made again. */
+	struct xg_ipc_entry *ipc;
+	size_t n_ipc;
+	struct xg_ident *idents;
+	size_t n_idents;
+	struct strblock ident_strs;
+	size_t hits, misses, src_hits, src_misses;
+};
+
+static void src_out_free(struct src_out *o)
+{
+	for (size_t i = 0; i < o->n_l7; i++)
+		l7_free(&o->l7[i]);
+	free(o->l7);
+	free(o->rules);
+	free(o->origins);
+	free(o->strs.v);
+	free(o->cidrs);
+	free(o->enf);
+	memset(o, 0, sizeof(*o));
+}
+
+static void cache_outs_free(struct xg_compile_cache *k)
+{
+	for (size_t i = 0; i < k->n_outs; i++)
+		src_out_free(&k->outs[i]);
+	free(k->outs);
+	k->outs = NULL;
+	k->n_outs = 0;
+	xg_u64map_free(&k->out_idx);
+	free(k->cidrs);
+	k->cidrs = NULL;
+	k->n_cidrs = 0;
+	free(k->ipc);
+	k->ipc = NULL;
+	k->n_ipc = 0;
+	free(k->idents);
+	k->idents = NULL;
+	k->n_idents = 0;
+	free(k->ident_strs.v);
+	k->ident_strs.v = NULL;
+}
+
+static int l7_copy(struct xg_l7_ruleset *d, const struct xg_l7_ruleset *s)
+{
+	int ret = 0;
+
+	memset(d, 0, sizeof(*d));
+	d->id = s->id;
+	d->rules = calloc(s->n + 1, sizeof(*d->rules));
+	if (!d->rules)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n && !ret; i++, d->n++)
+		ret = http_copy(&d->rules[i], &s->rules[i]);
+	if (ret)
+		l7_free(d);
+	return ret;
+}
+
+/* Takes what the source just compiled (since rec's marks) into o. */
+static int src_record(struct cc *c, struct src_rec *rec, size_t s,
+		      struct src_out *o)
+{
+	struct xg_compiled *out = c->out;
+	struct xg_u64map local = {}; /* handle -> 1 + index in o->l7 */
+	size_t cap = 0;
+	int ret = -ENOMEM;
+
+	memset(o, 0, sizeof(*o));
+	o->gen = c->src[s].set->gen;
+	o->n_cidrs = c->cspan[s].n;
+	o->cidrs = dup_array(c->raw_cidrs + c->cspan[s].start, o->n_cidrs,
+			     sizeof(*o->cidrs));
+	if (!o->cidrs)
+		goto out;
+	o->n_rules = out->n_rules - rec->rules0;
+	o->n_origins = out->n_origins - rec->origins0;
+	o->rules = malloc((o->n_rules + 1) * sizeof(*o->rules));
+	o->origins = malloc((o->n_origins + 1) * sizeof(*o->origins));
+	if (!o->rules || !o->origins)
+		goto out;
+	memcpy(o->origins, out->origins + rec->origins0,
+	       o->n_origins * sizeof(*o->origins));
+	if (pack_strings(o->origins, o->n_origins, sizeof(*o->origins),
+			 origin_strs, ARRAY_SIZE(origin_strs), &o->strs))
+		goto out;
+	for (size_t i = 0; i < o->n_rules; i++) {
+		struct xg_rule r = out->rules[rec->rules0 + i];
+		__u32 *slot;
+		bool added;
+
+		if (r.cookie)
+			r.cookie -= (__u32)rec->origins0;
+		if (r.l7_ruleset) {
+			slot = xg_u64map_put(&local, r.l7_ruleset, &added);
+			if (!slot)
+				goto out;
+			if (added) {
+				if (grow((void **)&o->l7, &cap, o->n_l7,
+					 sizeof(*o->l7)) ||
+				    l7_copy(&o->l7[o->n_l7],
+					    &out->l7[r.l7_ruleset - 1])) {
+					*slot = 0;
+					goto out;
+				}
+				*slot = (__u32)++o->n_l7;
+			}
+			r.l7_ruleset = *slot;
+		}
+		o->rules[i] = r;
+	}
+	o->enf = rec->enf;
+	o->n_enf = rec->n_enf;
+	rec->enf = NULL;
+	ret = 0;
+out:
+	xg_u64map_free(&local);
+	if (ret)
+		src_out_free(o);
+	return ret;
+}
+
+/* Puts a cached source's part into the output, as compiling it would. */
+static int src_replay(struct cc *c, const struct src_out *o)
+{
+	struct xg_compiled *out = c->out;
+	__u32 base = (__u32)out->n_origins, *handle, few[8];
+	int ret = 0;
+	bool added;
+
+	handle = o->n_l7 <= ARRAY_SIZE(few) ? few :
+					      calloc(o->n_l7, sizeof(*handle));
+	if (!handle)
+		return -ENOMEM;
+	for (size_t i = 0; i < o->n_l7 && !ret; i++) {
+		struct xg_l7_ruleset rs;
+
+		ret = l7_copy(&rs, &o->l7[i]);
+		ret = ret ?: l7_intern(c, &rs, &handle[i]);
+	}
+	if (!ret && out->n_origins + o->n_origins > c->cap_origins)
+		ret = reserve((void **)&out->origins, &c->cap_origins,
+			      out->n_origins + o->n_origins,
+			      sizeof(*out->origins));
+	if (!ret) {
+		memcpy(out->origins + out->n_origins, o->origins,
+		       o->n_origins * sizeof(*o->origins));
+		ret = unpack_strings(&out->strs, &o->strs,
+				     out->origins + out->n_origins, o->n_origins,
+				     sizeof(*o->origins), origin_strs,
+				     ARRAY_SIZE(origin_strs));
+		out->n_origins += o->n_origins;
+	}
+	if (!ret && out->n_rules + o->n_rules > c->cap_rules)
+		ret = reserve((void **)&out->rules, &c->cap_rules,
+			      out->n_rules + o->n_rules + c->cap_rules,
+			      sizeof(*out->rules));
+	for (size_t i = 0; i < o->n_rules && !ret; i++) {
+		struct xg_rule r = o->rules[i];
+
+		if (r.cookie)
+			r.cookie += base;
+		if (r.l7_ruleset)
+			r.l7_ruleset = handle[r.l7_ruleset - 1];
+		out->rules[out->n_rules++] = r;
+	}
+	for (size_t i = 0; i < o->n_enf && !ret; i++) {
+		if (!xg_u64map_put(&c->enf_set,
+				   subj_dir(o->enf[i].subject, o->enf[i].dir),
+				   &added))
+			ret = -ENOMEM;
+		else if (added)
+			ret = PUSH(out->enf, out->n_enf, c->cap_enf, o->enf[i]);
+	}
+	if (handle != few)
+		free(handle);
+	return ret;
+}
+
+/* A source's CIDRs, as the cache kept them when it walked the source. */
+static int src_cidrs_from_cache(struct cc *c, size_t s)
+{
+	const struct src_out *o = c->found[s];
+	int ret = 0;
+
+	for (size_t i = 0; i < o->n_cidrs && !ret; i++)
+		ret = add_cidr(c, &o->cidrs[i]);
+	return ret;
+}
+
+/* Per source, its part in the cache, if there is one (made under the
+ * same identities or not: compile_sources decides whether it may be
+ * used; its CIDRs and origin count may always). */
+static int find_sources(struct cc *c, struct xg_compile_cache *k)
+{
+	c->found = calloc(c->n_src + 1, sizeof(*c->found));
+	c->cspan = calloc(c->n_src + 1, sizeof(*c->cspan));
+	if (!c->found || !c->cspan)
+		return -ENOMEM;
+	for (size_t s = 0; s < c->n_src; s++) {
+		const struct xg_doc_set *set = c->src[s].set;
+		const __u32 *at;
+
+		if (!set->n_cnps || !set->gen)
+			continue;
+		at = xg_u64map_get(&k->out_idx, set->gen);
+		if (at)
+			c->found[s] = &k->outs[*at];
+	}
+	return 0;
+}
+
+static int compile_source(struct cc *c, size_t s)
+{
+	const struct xg_doc_set *set = c->src[s].set;
+	int ret = 0;
+
+	for (size_t p = 0; p < set->n_cnps && !ret; p++)
+		for (size_t r = 0; r < set->cnps[p].n_rules && !ret; r++)
+			ret = compile_rule(c, &set->cnps[p], c->src[s].name, (int)r);
+	return ret;
+}
+
+/* Every source's policies, each from the cache where it may be used
+ * (reuse), else compiled (and kept for the next compile when k). */
+static int compile_sources(struct cc *c, struct xg_compile_cache *k,
+			   bool reuse)
+{
+	struct src_out *outs = NULL;
+	size_t n_outs = 0, cap = 0;
+	struct xg_u64map idx = {};
+	int ret = 0;
+
+	if (k && (xg_u64map_grow(&idx, k->n_outs + 16) ||
+		  reserve((void **)&outs, &cap, k->n_outs + 16, sizeof(*outs))))
+		ret = -ENOMEM;
+	for (size_t s = 0; s < c->n_src && !ret; s++) {
+		const struct xg_doc_set *set = c->src[s].set;
+		struct src_out *hit = k ? (struct src_out *)c->found[s] : NULL;
+		struct src_rec rec = {};
+		__u32 *slot;
+		bool added;
+
+		if (!set->n_cnps)
+			continue;
+		if (!k || !set->gen) {
+			ret = compile_source(c, s);
+			continue;
+		}
+		if (grow((void **)&outs, &cap, n_outs, sizeof(*outs))) {
+			ret = -ENOMEM;
+			break;
+		}
+		if (reuse && hit && hit->gen) { /* gen 0: the same set twice */
+			k->src_hits++;
+			ret = src_replay(c, hit);
+			outs[n_outs] = *hit;
+			memset(hit, 0, sizeof(*hit));
+		} else {
+			k->src_misses++;
+			rec.rules0 = c->out->n_rules;
+			rec.origins0 = c->out->n_origins;
+			c->rec = &rec;
+			ret = compile_source(c, s);
+			c->rec = NULL;
+			ret = ret ?: src_record(c, &rec, s, &outs[n_outs]);
+			free(rec.enf);
+			xg_u64map_free(&rec.seen);
+			if (ret)
+				break;
+		}
+		slot = xg_u64map_put(&idx, set->gen, &added);
+		if (!slot) {
+			src_out_free(&outs[n_outs]);
+			ret = -ENOMEM;
+			break;
+		}
+		*slot = (__u32)n_outs++;
+	}
+	if (!k || ret) {
+		for (size_t i = 0; i < n_outs; i++)
+			src_out_free(&outs[i]);
+		free(outs);
+		xg_u64map_free(&idx);
+		if (k)
+			cache_outs_free(k);
+		return ret;
+	}
+	if (!reuse) /* what it kept was made with other identities */
+		cache_outs_free(k);
+	else
+		for (size_t i = 0; i < k->n_outs; i++)
+			src_out_free(&k->outs[i]);
+	free(k->outs);
+	xg_u64map_free(&k->out_idx);
+	k->outs = outs;
+	k->n_outs = n_outs;
+	k->out_idx = idx;
+	return 0;
+}
+
+/* After a good compile: what the cache needs besides the sources' parts
+ * to be used next time (or nothing, which only costs the next one). */
+static void cache_keep_env(struct cc *c, struct xg_compile_cache *k,
+			   bool reused)
+{
+	const struct xg_compiled *o = c->out;
+
+	if (reused)
+		return; /* it holds these already */
+	free(k->cidrs);
+	free(k->ipc);
+	free(k->idents);
+	free(k->ident_strs.v);
+	k->ident_strs.v = NULL;
+	k->cidrs = dup_array(c->cidrs, c->n_cidrs, sizeof(*c->cidrs));
+	k->ipc = dup_array(o->ipc, o->n_ipc, sizeof(*o->ipc));
+	k->idents = dup_array(o->idents, o->n_idents, sizeof(*o->idents));
+	k->n_cidrs = c->n_cidrs;
+	k->n_ipc = o->n_ipc;
+	k->n_idents = o->n_idents;
+	if (!k->cidrs || !k->ipc || !k->idents ||
+	    pack_strings(k->idents, k->n_idents, sizeof(*k->idents), ident_strs,
+			 ARRAY_SIZE(ident_strs), &k->ident_strs))
+		cache_outs_free(k);
+}
+
+/* The ipcache and identities, from the cache when it may be used. */
+static int ipc_and_idents(struct cc *c, struct xg_compile_cache *k,
+			  bool reuse)
+{
+	struct xg_compiled *o = c->out;
+	int ret;
+
+	if (!reuse) {
+		ret = fill_idents(c);
+		return ret ?: build_ipcache(c);
+	}
+	o->ipc = dup_array(k->ipc, k->n_ipc, sizeof(*k->ipc));
+	o->idents = dup_array(k->idents, k->n_idents, sizeof(*k->idents));
+	if (!o->ipc || !o->idents ||
+	    unpack_strings(&o->strs, &k->ident_strs, o->idents, k->n_idents,
+			   sizeof(*o->idents), ident_strs,
+			   ARRAY_SIZE(ident_strs)))
+		return -ENOMEM;
+	o->n_ipc = c->cap_ipc = k->n_ipc;
+	o->n_idents = c->cap_idents = k->n_idents;
+	return 0;
+}
+
+struct xg_compile_cache *xg_compile_cache_new(void)
+{
+	struct xg_compile_cache *k = calloc(1, sizeof(*k));
+
+	if (!k)
+		return NULL;
+	k->n_gens = SIZE_MAX;
+	xg_bmap_init(&k->ep.addrs, sizeof(struct xg_prefix));
+	return k;
+}
+
+void xg_compile_cache_free(struct xg_compile_cache *k)
+{
+	if (!k)
+		return;
+	ep_stage_free(&k->ep);
+	free(k->gens);
+	cache_outs_free(k);
+	free(k);
+}
+
+void xg_compile_cache_counts(const struct xg_compile_cache *k,
+			     struct xg_compile_cache_counts *n)
+{
+	memset(n, 0, sizeof(*n));
+	if (!k)
+		return;
+	n->endpoints_reused = k->hits;
+	n->endpoints_made = k->misses;
+	n->sources_reused = k->src_hits;
+	n->sources_compiled = k->src_misses;
+}
+
+/* The generations of the sets that hold endpoints, in source order, or
+ * NULL (*n = SIZE_MAX) when one cannot be told from another (a set that
+ * was not parsed: gen 0) or out of memory. */
+static unsigned long long *ep_gens(const struct xg_compile_src *src,
+				   size_t n_src, size_t *n)
+{
+	unsigned long long *g = malloc((n_src + 1) * sizeof(*g));
+	size_t k = 0;
+
+	*n = SIZE_MAX;
+	if (!g)
+		return NULL;
+	for (size_t s = 0; s < n_src; s++) {
+		if (!src[s].set->n_endpoints)
+			continue;
+		if (!src[s].set->gen) {
+			free(g);
+			return NULL;
+		}
+		g[k++] = src[s].set->gen;
+	}
+	*n = k;
+	return g;
+}
+
+/* The endpoint stage: the cache's when the same endpoint sets made it,
+ * else made now. */
+static int endpoint_stage(struct cc *c, struct xg_compile_cache *k,
+			  const unsigned long long *gens, size_t n_gens,
+			  xg_identity_fn id_fn, void *id_arg, bool *hit)
+{
+	int ret;
+
+	*hit = false;
+	if (k && n_gens != SIZE_MAX && k->n_gens == n_gens &&
+	    !memcmp(k->gens, gens, n_gens * sizeof(*gens))) {
+		c->ep = k->ep;
+		memset(&k->ep, 0, sizeof(k->ep));
+		xg_bmap_init(&k->ep.addrs, sizeof(struct xg_prefix));
+		k->n_gens = SIZE_MAX;
+		k->hits++;
+		*hit = true;
+		return 0;
+	}
+	if (k) { /* what it kept is not these endpoints' */
+		k->misses++;
+		ep_stage_free(&k->ep);
+		free(k->gens);
+		k->gens = NULL;
+		k->n_gens = SIZE_MAX;
+	}
+	ret = collect_endpoints(c, id_fn, id_arg);
+	return ret ?: build_postings(c);
+}
+
+/* Hands a complete endpoint stage back to the cache (or frees it). */
+static void endpoint_stage_keep(struct cc *c, struct xg_compile_cache *k,
+				unsigned long long *gens, size_t n_gens,
+				bool complete)
+{
+	if (!k || !complete || n_gens == SIZE_MAX) {
+		ep_stage_free(&c->ep);
+		free(gens);
+		return;
+	}
+	ep_stage_free(&k->ep);
+	free(k->gens);
+	k->ep = c->ep;
+	k->gens = gens;
+	k->n_gens = n_gens;
+	memset(&c->ep, 0, sizeof(c->ep));
+}
+
+/* One origin per item: allocated at once. */
 static int reserve_origins(struct cc *c)
 {
 	size_t n = 0;
 
-	for (size_t s = 0; s < c->n_src; s++)
-		for (size_t p = 0; p < c->src[s].set->n_cnps; p++)
-			for (size_t r = 0; r < c->src[s].set->cnps[p].n_rules; r++) {
-				const struct xg_doc_rule *ru = &c->src[s].set->cnps[p].rules[r];
+	for (size_t s = 0; s < c->n_src; s++) {
+		const struct xg_doc_set *set = c->src[s].set;
+
+		if (c->found && c->found[s]) {
+			n += c->found[s]->n_origins;
+			continue;
+		}
+		for (size_t p = 0; p < set->n_cnps; p++)
+			for (size_t r = 0; r < set->cnps[p].n_rules; r++) {
+				const struct xg_doc_rule *ru = &set->cnps[p].rules[r];
 
 				n += ru->n_ingress + ru->n_egress + ru->n_ingress_deny +
 				     ru->n_egress_deny;
 			}
+	}
 	return reserve((void **)&c->out->origins, &c->cap_origins, n,
 		       sizeof(*c->out->origins));
 }
 
-int xg_compile(const struct xg_compile_src *src, size_t n_src,
-	       xg_identity_fn id_fn, void *id_arg, struct xg_compiled *out,
-	       struct xg_err *err)
+int xg_compile_cached(struct xg_compile_cache *k,
+		      const struct xg_compile_src *src, size_t n_src,
+		      xg_identity_fn id_fn, void *id_arg,
+		      struct xg_compiled *out, struct xg_err *err)
 {
 	struct xg_err dummy = {};
 	struct cc c = { .src = src, .n_src = n_src, .out = out,
 			.err = err ? err : &dummy };
+	unsigned long long *gens = NULL;
+	size_t n_gens = SIZE_MAX;
+	bool ep_done, ep_hit, reuse;
 	int ret;
 
 	memset(out, 0, sizeof(*out));
-	xg_bmap_init(&c.addrs, sizeof(struct xg_prefix));
-	ret = collect_endpoints(&c, id_fn, id_arg);
-	ret = ret ?: build_postings(&c);
+	xg_bmap_init(&c.ep.addrs, sizeof(struct xg_prefix));
+	if (k)
+		gens = ep_gens(src, n_src, &n_gens);
+	ret = endpoint_stage(&c, k, gens, n_gens, id_fn, id_arg, &ep_hit);
+	ep_done = !ret;
+	if (!ret && k)
+		ret = find_sources(&c, k);
 	ret = ret ?: collect_cidrs(&c);
-	ret = ret ?: fill_idents(&c);
-	ret = ret ?: build_ipcache(&c);
+	/* the cache's parts were made from these very identities */
+	reuse = !ret && ep_hit && k->cidrs && k->n_cidrs == c.n_cidrs &&
+		!memcmp(k->cidrs, c.cidrs, c.n_cidrs * sizeof(*c.cidrs));
+	ret = ret ?: ipc_and_idents(&c, k, reuse);
 	ret = ret ?: reserve_origins(&c);
-	for (size_t s = 0; s < n_src && !ret; s++)
-		for (size_t p = 0; p < src[s].set->n_cnps && !ret; p++)
-			for (size_t r = 0; r < src[s].set->cnps[p].n_rules && !ret; r++)
-				ret = compile_rule(&c, &src[s].set->cnps[p],
-						   src[s].name, (int)r);
+	ret = ret ?: compile_sources(&c, k, reuse);
 	ret = ret ?: keep_open(&c);
 	ret = ret ?: compile_services(&c);
 	if (!ret) {
@@ -1686,30 +2372,30 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 		if (ret)
 			xg_err_set(c.err, "policies", "out of memory");
 	}
-	for (size_t i = 0; i < c.n_ids; i++)
-		xg_label_set_free(&c.ids[i].ls);
-	for (size_t i = 0; i < c.n_lkeys; i++)
-		free(c.lkeys[i].key);
-	free(c.eps);
-	free(c.ids);
-	free(c.lkeys);
-	free(c.posts);
-	free(c.post_ids);
+	if (!ret && k)
+		cache_keep_env(&c, k, reuse);
+	endpoint_stage_keep(&c, k, gens, n_gens, ep_done);
+	free(c.found);
+	free(c.cspan);
+	free(c.raw_cidrs);
 	free(c.cidrs);
 	free(c.cidr_by_addr);
 	free(c.scratch);
-	xg_u64map_free(&c.id_idx);
-	xg_u64map_free(&c.lkey_idx);
-	xg_u64map_free(&c.post_idx);
 	xg_u64map_free(&c.enf_set);
 	xg_u64map_free(&c.l7_idx);
 	xg_u64map_free(&c.l7_unions);
 	free(c.l7_hash);
 	free(c.l7_next);
-	xg_bmap_free(&c.addrs);
 	if (ret)
 		xg_compiled_free(out);
 	return ret;
+}
+
+int xg_compile(const struct xg_compile_src *src, size_t n_src,
+	       xg_identity_fn id_fn, void *id_arg, struct xg_compiled *out,
+	       struct xg_err *err)
+{
+	return xg_compile_cached(NULL, src, n_src, id_fn, id_arg, out, err);
 }
 
 void xg_compiled_free(struct xg_compiled *c)
@@ -1726,5 +2412,6 @@ void xg_compiled_free(struct xg_compiled *c)
 	free(c->origins);
 	free(c->l7);
 	free(c->svcs);
+	xg_strpool_free(&c->strs);
 	memset(c, 0, sizeof(*c));
 }

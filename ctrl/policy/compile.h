@@ -45,6 +45,7 @@
 #include "ctrl/entries.h"
 #include "ctrl/err.h"
 #include "ctrl/policy_state.h"
+#include "ctrl/policy/strpool.h"
 
 #define XG_ID_CIDR_BASE (1u << 24) /* local CIDR identities, as Cilium's */
 
@@ -67,14 +68,14 @@ struct xg_ipc_entry {
 /* An identity the compiled state uses, for listings. */
 struct xg_ident {
 	__u32 id;
-	char labels[512]; /* label-set key, or "cidr:198.51.100.0/24" */
+	const char *labels; /* label-set key, or "cidr:198.51.100.0/24" */
 };
 
 /* What a rule cookie (cookie - 1 indexes these) stands for. */
 struct xg_rule_origin {
-	char policy[192]; /* "ns/name", or "name" when clusterwide */
-	char file[160];
-	char section[16]; /* ingress, egress, ingressDeny, egressDeny */
+	const char *policy; /* "ns/name", or "name" when clusterwide */
+	const char *file;
+	const char *section; /* ingress, egress, ingressDeny, egressDeny */
 	int rule, item; /* indices in specs and in the section */
 	int line;
 };
@@ -127,6 +128,7 @@ struct xg_compiled {
 	size_t n_l7;
 	struct xg_service_spec *svcs;
 	size_t n_svcs;
+	struct xg_strpool strs; /* the strings idents and origins point to */
 };
 
 /* Compiles everything.  Returns 0, or a negative errno with err naming
@@ -136,5 +138,42 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 	       xg_identity_fn id_fn, void *id_arg, struct xg_compiled *out,
 	       struct xg_err *err);
 void xg_compiled_free(struct xg_compiled *c);
+
+/*
+ * A compile cache: what one compile worked out that the next can use
+ * unchanged, so that one policy changed among 10,000 costs a fraction of
+ * a full compile:
+ *  - the endpoint stage (identities of the endpoints' label sets, their
+ *    addresses, the selector index), kept while the sets that hold
+ *    endpoints are the same ones (by their parse generation, doc.h) in
+ *    the same order;
+ *  - per set with policies, the rules, origins, enforced pairs and L7
+ *    rulesets its policies compiled to, used again while the endpoint
+ *    stage was reused and the CIDR identities are the same: a policy's
+ *    rules depend on nothing else.
+ * What stays global is cheap next to it: CIDRs, the ipcache, the merge
+ * into policy-map entries (policy_state.h).  The cache points into those
+ * sets and at their names, so a set must stay alive and unchanged, under
+ * the same name, for as long as it is passed again; a set that was not
+ * parsed (gen 0) is never cached.  The result is the same as
+ * xg_compile's, entry for entry (tests/unit/test_compile_cache.c).
+ * Identities are not asked for again on a hit: a label set's identity
+ * never changes once allocated.
+ */
+struct xg_compile_cache;
+
+struct xg_compile_cache *xg_compile_cache_new(void);
+void xg_compile_cache_free(struct xg_compile_cache *k);
+int xg_compile_cached(struct xg_compile_cache *k,
+		      const struct xg_compile_src *src, size_t n_src,
+		      xg_identity_fn id_fn, void *id_arg,
+		      struct xg_compiled *out, struct xg_err *err);
+struct xg_compile_cache_counts {
+	size_t endpoints_reused, endpoints_made; /* the endpoint stage */
+	size_t sources_reused, sources_compiled; /* sources with policies */
+};
+
+void xg_compile_cache_counts(const struct xg_compile_cache *k,
+			     struct xg_compile_cache_counts *n);
 
 #endif /* XGATE_CTRL_POLICY_COMPILE_H */
