@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* Rules -> LPM policy entries -> map, as policy_state.h describes. */
+#include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -55,15 +56,33 @@ void xg_policy_set_free(struct xg_policy_set *s)
 	memset(s, 0, sizeof(*s));
 }
 
+/* x and y as memcmp orders their bytes in memory. */
+static int mem_order(__u32 x, __u32 y)
+{
+	x = be32toh(x); /* the first byte in memory most significant */
+	y = be32toh(y);
+	return x < y ? -1 : x > y;
+}
+
 static int key_cmp(const struct xg_policy_key *a, const struct xg_policy_key *b)
 {
+	int d;
+
 	/* Group by subject and direction first (deny resolution walks
-	 * groups), then by everything else. */
+	 * groups), then by everything else, in the order a memcmp of the
+	 * whole key gives (what the set was always sorted by), without
+	 * calling it: this runs about a million times an apply. */
 	if (a->subject != b->subject)
 		return a->subject < b->subject ? -1 : 1;
 	if (a->dir != b->dir)
 		return a->dir < b->dir ? -1 : 1;
-	return memcmp(a, b, sizeof(*a));
+	d = mem_order(a->prefixlen, b->prefixlen);
+	d = d ?: mem_order(a->peer, b->peer);
+	d = d ?: (a->proto > b->proto) - (a->proto < b->proto);
+	d = d ?: (a->pad > b->pad) - (a->pad < b->pad);
+	d = d ?: (ntohs(a->dport) > ntohs(b->dport)) -
+			 (ntohs(a->dport) < ntohs(b->dport));
+	return d;
 }
 
 static int entry_cmp(const void *a, const void *b)

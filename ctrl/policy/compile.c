@@ -145,7 +145,8 @@ struct cc {
 	struct src_rec *rec; /* the source being compiled, when cached */
 	/* With a cache: per source, its part in the cache (or NULL), and
 	 * where the CIDRs it names are in raw_cidrs */
-	const struct src_out **found;
+	struct xg_compile_cache *k;
+	__u32 *found; /* 1 + its slot in k->outs; 0: none */
 	struct span { __u32 start, n; } *cspan;
 	struct xg_prefix *raw_cidrs; /* as named, before sorting */
 	/* origin_names: the last policy and file named, and their names */
@@ -563,7 +564,9 @@ static int peer_cidrs_each(struct cc *c, const struct xg_doc_peer_rule *pr)
 
 /* Every CIDR any policy names gets an identity, numbered in prefix order
  * so the same documents always give the same numbers. */
-static int src_cidrs_from_cache(struct cc *c, size_t s);
+struct src_out;
+static const struct src_out *src_found(const struct cc *c, size_t s);
+static int src_cidrs_from_cache(struct cc *c, const struct src_out *o);
 
 /* The CIDRs a set's policies name, in the order they name them. */
 static int src_cidrs_walk(struct cc *c, const struct xg_doc_set *set)
@@ -598,7 +601,7 @@ static int collect_cidrs(struct cc *c)
 		size_t start = c->n_cidrs;
 
 		if (c->found && c->found[s])
-			ret = src_cidrs_from_cache(c, s);
+			ret = src_cidrs_from_cache(c, src_found(c, s));
 		else
 			ret = src_cidrs_walk(c, c->src[s].set);
 		if (c->cspan)
@@ -1821,7 +1824,8 @@ static const size_t ident_strs[] = { offsetof(struct xg_ident, labels) };
  * cookies count from 1 in its own origins, L7 rulesets are indices + 1
  * in its own l7. */
 struct src_out {
-	unsigned long long gen; /* of the set */
+	unsigned long long gen; /* of the set; 0: a free slot */
+	unsigned long long epoch; /* of the last compile that used it */
 	struct xg_rule *rules;
 	size_t n_rules;
 	struct xg_rule_origin *origins;
@@ -1844,9 +1848,10 @@ struct xg_compile_cache {
 	/* Per source with policies, what it compiled to, valid while the
 	 * endpoint stage and the CIDR identities (cidrs) stay as they were
 	 * when it was made: a policy's rules depend on nothing else. */
-	struct src_out *outs;
-	size_t n_outs;
-	struct xg_u64map out_idx; /* gen -> index in outs */
+	struct src_out *outs; /* slots, some free (gen 0) */
+	size_t n_outs, cap_outs, live_outs;
+	struct xg_u64map out_idx; /* gen -> slot (stale for freed slots) */
+	unsigned long long epoch; /* compiles that used outs */
 	struct cidr_id *cidrs;
 	size_t n_cidrs;
 	/* The ipcache and identities they made (they depend on nothing
@@ -1878,7 +1883,7 @@ static void cache_outs_free(struct xg_compile_cache *k)
 		src_out_free(&k->outs[i]);
 	free(k->outs);
 	k->outs = NULL;
-	k->n_outs = 0;
+	k->n_outs = k->cap_outs = k->live_outs = 0;
 	xg_u64map_free(&k->out_idx);
 	free(k->cidrs);
 	k->cidrs = NULL;
@@ -2029,10 +2034,14 @@ static int src_replay(struct cc *c, const struct src_out *o)
 	return ret;
 }
 
-/* A source's CIDRs, as the cache kept them when it walked the source. */
-static int src_cidrs_from_cache(struct cc *c, size_t s)
+static const struct src_out *src_found(const struct cc *c, size_t s)
 {
-	const struct src_out *o = c->found[s];
+	return c->found[s] ? &c->k->outs[c->found[s] - 1] : NULL;
+}
+
+/* A source's CIDRs, as the cache kept them when it walked the source. */
+static int src_cidrs_from_cache(struct cc *c, const struct src_out *o)
+{
 	int ret = 0;
 
 	for (size_t i = 0; i < o->n_cidrs && !ret; i++)
@@ -2040,11 +2049,12 @@ static int src_cidrs_from_cache(struct cc *c, size_t s)
 	return ret;
 }
 
-/* Per source, its part in the cache, if there is one (made under the
+/* Per source, its slot in the cache, if it has one (made under the
  * same identities or not: compile_sources decides whether it may be
- * used; its CIDRs and origin count may always). */
+ * used; its CIDRs and origin count may always be). */
 static int find_sources(struct cc *c, struct xg_compile_cache *k)
 {
+	c->k = k;
 	c->found = calloc(c->n_src + 1, sizeof(*c->found));
 	c->cspan = calloc(c->n_src + 1, sizeof(*c->cspan));
 	if (!c->found || !c->cspan)
@@ -2056,9 +2066,55 @@ static int find_sources(struct cc *c, struct xg_compile_cache *k)
 		if (!set->n_cnps || !set->gen)
 			continue;
 		at = xg_u64map_get(&k->out_idx, set->gen);
-		if (at)
-			c->found[s] = &k->outs[*at];
+		if (at && k->outs[*at].gen == set->gen)
+			c->found[s] = *at + 1;
 	}
+	return 0;
+}
+
+/* A new slot for a source's part (the array may move). */
+static struct src_out *slot_new(struct xg_compile_cache *k, __u32 *slot)
+{
+	if (grow((void **)&k->outs, &k->cap_outs, k->n_outs, sizeof(*k->outs)))
+		return NULL;
+	memset(&k->outs[k->n_outs], 0, sizeof(*k->outs));
+	*slot = (__u32)k->n_outs;
+	return &k->outs[k->n_outs++];
+}
+
+/* After a compile: the parts it did not use go (their sources changed
+ * or left), and once most slots are free the rest are packed. */
+static int slots_sweep(struct xg_compile_cache *k)
+{
+	struct xg_u64map idx = {};
+	size_t w = 0;
+	__u32 *slot;
+	bool added;
+
+	k->live_outs = 0;
+	for (size_t i = 0; i < k->n_outs; i++) {
+		if (k->outs[i].gen && k->outs[i].epoch != k->epoch)
+			src_out_free(&k->outs[i]);
+		k->live_outs += k->outs[i].gen != 0;
+	}
+	if (k->n_outs <= 2 * k->live_outs + 64)
+		return 0;
+	if (xg_u64map_grow(&idx, k->live_outs + 16))
+		return -ENOMEM;
+	for (size_t i = 0; i < k->n_outs; i++) {
+		if (!k->outs[i].gen)
+			continue;
+		slot = xg_u64map_put(&idx, k->outs[i].gen, &added);
+		if (!slot) {
+			xg_u64map_free(&idx);
+			return -ENOMEM;
+		}
+		*slot = (__u32)w;
+		k->outs[w++] = k->outs[i];
+	}
+	k->n_outs = w;
+	xg_u64map_free(&k->out_idx);
+	k->out_idx = idx;
 	return 0;
 }
 
@@ -2078,19 +2134,15 @@ static int compile_source(struct cc *c, size_t s)
 static int compile_sources(struct cc *c, struct xg_compile_cache *k,
 			   bool reuse)
 {
-	struct src_out *outs = NULL;
-	size_t n_outs = 0, cap = 0;
-	struct xg_u64map idx = {};
 	int ret = 0;
 
-	if (k && (xg_u64map_grow(&idx, k->n_outs + 16) ||
-		  reserve((void **)&outs, &cap, k->n_outs + 16, sizeof(*outs))))
-		ret = -ENOMEM;
+	if (k)
+		k->epoch++;
 	for (size_t s = 0; s < c->n_src && !ret; s++) {
 		const struct xg_doc_set *set = c->src[s].set;
-		struct src_out *hit = k ? (struct src_out *)c->found[s] : NULL;
+		struct src_out *o;
 		struct src_rec rec = {};
-		__u32 *slot;
+		__u32 slot, *at;
 		bool added;
 
 		if (!set->n_cnps)
@@ -2099,56 +2151,41 @@ static int compile_sources(struct cc *c, struct xg_compile_cache *k,
 			ret = compile_source(c, s);
 			continue;
 		}
-		if (grow((void **)&outs, &cap, n_outs, sizeof(*outs))) {
-			ret = -ENOMEM;
-			break;
-		}
-		if (reuse && hit && hit->gen) { /* gen 0: the same set twice */
+		if (reuse && c->found[s]) {
+			o = &k->outs[c->found[s] - 1];
 			k->src_hits++;
-			ret = src_replay(c, hit);
-			outs[n_outs] = *hit;
-			memset(hit, 0, sizeof(*hit));
-		} else {
-			k->src_misses++;
-			rec.rules0 = c->out->n_rules;
-			rec.origins0 = c->out->n_origins;
-			c->rec = &rec;
-			ret = compile_source(c, s);
-			c->rec = NULL;
-			ret = ret ?: src_record(c, &rec, s, &outs[n_outs]);
-			free(rec.enf);
-			xg_u64map_free(&rec.seen);
-			if (ret)
-				break;
+			o->epoch = k->epoch;
+			ret = src_replay(c, o);
+			continue;
 		}
-		slot = xg_u64map_put(&idx, set->gen, &added);
-		if (!slot) {
-			src_out_free(&outs[n_outs]);
+		k->src_misses++;
+		if (c->found[s]) /* made under other identities */
+			src_out_free(&k->outs[c->found[s] - 1]);
+		rec.rules0 = c->out->n_rules;
+		rec.origins0 = c->out->n_origins;
+		c->rec = &rec;
+		ret = compile_source(c, s);
+		c->rec = NULL;
+		o = ret ? NULL : slot_new(k, &slot);
+		if (!ret && !o)
 			ret = -ENOMEM;
+		ret = ret ?: src_record(c, &rec, s, o);
+		free(rec.enf);
+		xg_u64map_free(&rec.seen);
+		if (ret)
 			break;
-		}
-		*slot = (__u32)n_outs++;
+		o->epoch = k->epoch;
+		at = xg_u64map_put(&k->out_idx, set->gen, &added);
+		if (!at)
+			ret = -ENOMEM;
+		else
+			*at = slot;
 	}
-	if (!k || ret) {
-		for (size_t i = 0; i < n_outs; i++)
-			src_out_free(&outs[i]);
-		free(outs);
-		xg_u64map_free(&idx);
-		if (k)
-			cache_outs_free(k);
-		return ret;
-	}
-	if (!reuse) /* what it kept was made with other identities */
-		cache_outs_free(k);
-	else
-		for (size_t i = 0; i < k->n_outs; i++)
-			src_out_free(&k->outs[i]);
-	free(k->outs);
-	xg_u64map_free(&k->out_idx);
-	k->outs = outs;
-	k->n_outs = n_outs;
-	k->out_idx = idx;
-	return 0;
+	if (k && !ret)
+		ret = slots_sweep(k);
+	if (k && ret)
+		cache_outs_free(k); /* the next compile starts over */
+	return ret;
 }
 
 /* After a good compile: what the cache needs besides the sources' parts
@@ -2315,7 +2352,7 @@ static int reserve_origins(struct cc *c)
 		const struct xg_doc_set *set = c->src[s].set;
 
 		if (c->found && c->found[s]) {
-			n += c->found[s]->n_origins;
+			n += src_found(c, s)->n_origins;
 			continue;
 		}
 		for (size_t p = 0; p < set->n_cnps; p++)
