@@ -691,7 +691,12 @@ int xg_policy_compile_l7(const struct xg_rule *rules, size_t nrules,
 		ret = expand_rule(&rules[i], out);
 		if (ret)
 			goto fail_nomem;
-		/* A rule selecting its subject enforces that direction. */
+		/* A rule selecting its subject enforces that direction.
+		 * Rules come in runs with one subject: one marker a run
+		 * (merge_dups would fold the repeats into it anyway). */
+		if (i && rules[i].subject == rules[i - 1].subject &&
+		    rules[i].dir == rules[i - 1].dir)
+			continue;
 		base_key(&marker.key, rules[i].subject, rules[i].dir);
 		marker.key.prefixlen = XG_POLICY_PLEN_SUBJECT;
 		marker.val.action = XG_ACT_DEFAULT_DENY;

@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <malloc.h>
 #include <sched.h>
 #include <net/if.h>
 #include <signal.h>
@@ -270,6 +271,11 @@ int main(int argc, char **argv)
 	sigset_t set;
 	int c, ret, sig;
 
+	/* Every apply allocates and frees the same few megabytes (compile.h):
+	 * keep freed memory in the heap rather than handing it back and
+	 * faulting it in again on the next policy change. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	snprintf(d.conf_path, sizeof(d.conf_path), "%s", XG_CONF_PATH_DEFAULT);
 	while ((c = getopt_long(argc, argv, "c:l:h", opts, NULL)) != -1) {
 		if (c == 'c') {
