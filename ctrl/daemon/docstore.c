@@ -63,6 +63,17 @@ int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
 	char msg[512];
 	int ret;
 
+	/* The text enforced already (a resync reads every key again): no
+	 * parse, and the set keeps its generation, so the compile cache
+	 * keeps what it made of it. */
+	e = find(d, key, &(size_t){ 0 });
+	if (e && e->has_set && e->text && e->text_len == len &&
+	    !memcmp(e->text, buf, len)) {
+		e->seen = true;
+		free(e->error); /* a newer bad version was replaced by this */
+		e->error = NULL;
+		return 0;
+	}
 	ret = xg_doc_parse_buf(key, buf, len, &set, &err);
 	e = insert(d, key);
 	if (!e) {
@@ -83,7 +94,12 @@ int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
 	e->set = set;
 	e->has_set = true;
 	free(e->text);
-	e->text = strndup(buf, len);
+	e->text = malloc(len + 1);
+	e->text_len = e->text ? len : 0;
+	if (e->text) {
+		memcpy(e->text, buf, len);
+		e->text[len] = '\0';
+	}
 	return 1;
 }
 

@@ -20,6 +20,7 @@ struct xg_docent {
 	struct xg_doc_set set; /* the last good version (may be empty) */
 	bool has_set;
 	char *text; /* its text, for `xgatectl policy get` */
+	size_t text_len; /* bytes in text */
 	char *error; /* the newest version's error, or NULL */
 	bool seen; /* during a resync */
 };
@@ -30,8 +31,9 @@ struct xg_docstore {
 };
 
 /* Parses buf as the key's new version.  Returns 1 when what is enforced
- * changes, 0 when not, -EINVAL when the version is refused (the old one
- * stays; the error is kept), -ENOMEM. */
+ * changes, 0 when not (the same text as enforced: not parsed again),
+ * -EINVAL when the version is refused (the old one stays; the error is
+ * kept), -ENOMEM. */
 int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
 		    size_t len);
 /* Returns 1 when the key held documents, else 0. */

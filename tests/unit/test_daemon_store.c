@@ -401,6 +401,54 @@ static void test_docstore_bad_keeps_good(void **state)
 	xg_docstore_free(&d);
 }
 
+/* The text enforced already, put again (a resync reads every key): no
+ * change, no parse (the set and its generation stay, so the compile
+ * cache keeps its part), and an error from a bad version in between
+ * goes, since what the key holds is good again. */
+static void test_docstore_same_text(void **state)
+{
+	struct xg_docstore d = {};
+	struct xg_docent *e;
+	const struct xg_endpoint_doc *eps;
+	unsigned long long gen;
+	char good[512], buf[256];
+
+	ep_doc(good, sizeof(good), "a1", 8080);
+	assert_int_equal(xg_docstore_put(&d, "ep/a.yaml", good, strlen(good)),
+			 1);
+	e = ent(&d, "ep/a.yaml");
+	gen = e->set.gen;
+	eps = e->set.endpoints;
+	assert_true(gen != 0);
+	assert_int_equal(xg_docstore_put(&d, "ep/a.yaml", good, strlen(good)),
+			 0);
+	e = ent(&d, "ep/a.yaml");
+	assert_true(e->set.gen == gen);
+	assert_ptr_equal(e->set.endpoints, eps);
+
+	assert_int_equal(put_ep(&d, "ep/a.yaml", "a1", 8080), 0);
+	assert_int_equal(put_ep(&d, "ep/a.yaml", "a2", 99999), -EINVAL);
+	assert_int_equal(xg_docstore_errors(&d), 1);
+	assert_int_equal(put_ep(&d, "ep/a.yaml", "a1", 8080), 0);
+	assert_int_equal(xg_docstore_errors(&d), 0);
+	assert_true(ent(&d, "ep/a.yaml")->set.gen == gen);
+	assert_string_equal(sources_str(&d, buf, sizeof(buf)),
+			    "ep/a.yaml=a1:8080");
+
+	/* a resync that finds every key as it was sweeps nothing */
+	xg_docstore_mark(&d);
+	assert_int_equal(put_ep(&d, "ep/a.yaml", "a1", 8080), 0);
+	assert_int_equal(xg_docstore_sweep(&d), 0);
+	assert_true(ent(&d, "ep/a.yaml")->set.gen == gen);
+
+	/* another text is parsed: a new set, a new generation */
+	assert_int_equal(put_ep(&d, "ep/a.yaml", "a1", 8081), 1);
+	assert_true(ent(&d, "ep/a.yaml")->set.gen > gen);
+	assert_string_equal(sources_str(&d, buf, sizeof(buf)),
+			    "ep/a.yaml=a1:8081");
+	xg_docstore_free(&d);
+}
+
 static void test_docstore_del(void **state)
 {
 	struct xg_docstore d = {};
@@ -1019,6 +1067,7 @@ int main(void)
 		cmocka_unit_test(test_evq_wakes),
 		cmocka_unit_test(test_docstore_put_good),
 		cmocka_unit_test(test_docstore_bad_keeps_good),
+		cmocka_unit_test(test_docstore_same_text),
 		cmocka_unit_test(test_docstore_del),
 		cmocka_unit_test(test_docstore_resync),
 		cmocka_unit_test(test_docstore_sorted),
