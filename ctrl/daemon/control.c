@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "daemon.h"
 #include "fastpath/fastpath.h"
@@ -163,16 +164,52 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 
 /* Applies a batch of events to the document store.  Returns whether
  * what is enforced may have changed. */
+/* The puts of a batch, parsed ahead on every CPU when there are many
+ * (docstore.h); NULL when there are few, or without memory: each is then
+ * parsed as it is put. */
+static struct xg_docstore_req *parse_ahead(struct xgd *d,
+					   struct xg_evq_item *it)
+{
+	struct xg_docstore_req *r;
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	size_t n = 0;
+
+	for (struct xg_evq_item *i = it; i; i = i->next)
+		n += i->kind == XG_EVQ_PUT;
+	if (n < 64 || cpus < 2)
+		return NULL;
+	r = calloc(n, sizeof(*r));
+	if (!r)
+		return NULL;
+	n = 0;
+	for (struct xg_evq_item *i = it; i; i = i->next)
+		if (i->kind == XG_EVQ_PUT)
+			r[n++] = (struct xg_docstore_req){ .key = i->key,
+							   .buf = i->val,
+							   .len = i->len };
+	xg_docstore_parse_ahead(&d->docs, r, n, (unsigned)cpus);
+	return r;
+}
+
 static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
 		 const struct timespec **oldest, bool *in_resync)
 {
+	struct xg_docstore_req *reqs = parse_ahead(d, it), one;
+	size_t n_put = 0;
 	bool changed = false;
 
 	for (; it; it = it->next) {
+		struct xg_docstore_req *r = reqs ? &reqs[n_put] : &one;
+
 		switch (it->kind) {
 		case XG_EVQ_PUT:
-			if (xg_docstore_put(&d->docs, it->key, it->val, it->len) > 0)
+			if (!reqs)
+				one = (struct xg_docstore_req){ .key = it->key,
+								.buf = it->val,
+								.len = it->len };
+			if (xg_docstore_put_req(&d->docs, r) > 0)
 				changed = true;
+			n_put++;
 			break;
 		case XG_EVQ_DEL:
 			changed |= xg_docstore_del(&d->docs, it->key) > 0;
@@ -201,6 +238,7 @@ static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
 		if (!*oldest)
 			*oldest = &it->at;
 	}
+	free(reqs); /* every req was put, which took its set */
 	return changed;
 }
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-only
 /* The daemon's documents by store key; see docstore.h. */
 #include <errno.h>
+#include <pthread.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -54,11 +56,73 @@ static struct xg_docent *insert(struct xg_docstore *d, const char *key)
 	return &d->v[pos];
 }
 
-int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
-		    size_t len)
+/* Holds the text enforced already? */
+static bool holds(const struct xg_docent *e, const char *buf, size_t len)
 {
-	struct xg_doc_set set = {};
-	struct xg_err err = {};
+	return e && e->has_set && e->text && e->text_len == len &&
+	       !memcmp(e->text, buf, len);
+}
+
+static void parse_req(struct xg_docstore_req *r)
+{
+	int ret = xg_doc_parse_buf(r->key, r->buf, r->len, &r->set, &r->err);
+
+	r->parsed = ret ? ret : 1;
+}
+
+struct parse_pool {
+	struct xg_docstore_req **todo;
+	size_t n;
+	size_t next; /* atomic */
+};
+
+static void *parse_worker(void *arg)
+{
+	struct parse_pool *p = arg;
+	size_t i;
+
+	while ((i = __atomic_fetch_add(&p->next, 1, __ATOMIC_RELAXED)) < p->n)
+		parse_req(p->todo[i]);
+	return NULL;
+}
+
+void xg_docstore_parse_ahead(const struct xg_docstore *d,
+			     struct xg_docstore_req *r, size_t n,
+			     unsigned threads)
+{
+	struct parse_pool p = {};
+	pthread_t thr[XG_DOCSTORE_MAX_THREADS];
+	unsigned started = 0;
+
+	p.todo = malloc((n + 1) * sizeof(*p.todo));
+	if (!p.todo)
+		return; /* each is parsed when it is put */
+	for (size_t i = 0; i < n; i++)
+		if (!r[i].parsed &&
+		    !holds(find((struct xg_docstore *)d, r[i].key, &(size_t){ 0 }),
+			   r[i].buf, r[i].len))
+			p.todo[p.n++] = &r[i];
+	if (threads > XG_DOCSTORE_MAX_THREADS)
+		threads = XG_DOCSTORE_MAX_THREADS;
+	/* a thread is worth starting for a few dozen documents, not one */
+	while (started + 1 < threads && (started + 1) * 32 < p.n &&
+	       !pthread_create(&thr[started], NULL, parse_worker, &p))
+		started++;
+	parse_worker(&p);
+	for (unsigned t = 0; t < started; t++)
+		pthread_join(thr[t], NULL);
+	free(p.todo);
+}
+
+void xg_docstore_req_free(struct xg_docstore_req *r)
+{
+	if (r->parsed == 1)
+		xg_doc_set_free(&r->set);
+	r->parsed = 0;
+}
+
+int xg_docstore_put_req(struct xg_docstore *d, struct xg_docstore_req *r)
+{
 	struct xg_docent *e;
 	char msg[512];
 	int ret;
@@ -66,41 +130,54 @@ int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
 	/* The text enforced already (a resync reads every key again): no
 	 * parse, and the set keeps its generation, so the compile cache
 	 * keeps what it made of it. */
-	e = find(d, key, &(size_t){ 0 });
-	if (e && e->has_set && e->text && e->text_len == len &&
-	    !memcmp(e->text, buf, len)) {
+	e = find(d, r->key, &(size_t){ 0 });
+	if (holds(e, r->buf, r->len)) {
+		xg_docstore_req_free(r); /* parsed ahead of an earlier put */
 		e->seen = true;
 		free(e->error); /* a newer bad version was replaced by this */
 		e->error = NULL;
 		return 0;
 	}
-	ret = xg_doc_parse_buf(key, buf, len, &set, &err);
-	e = insert(d, key);
+	if (!r->parsed)
+		parse_req(r);
+	ret = r->parsed == 1 ? 0 : r->parsed;
+	r->parsed = 0; /* the set is ours now */
+	e = insert(d, r->key);
 	if (!e) {
-		xg_doc_set_free(&set);
+		if (!ret)
+			xg_doc_set_free(&r->set);
 		return -ENOMEM;
 	}
 	e->seen = true;
 	free(e->error);
 	e->error = NULL;
 	if (ret) {
-		e->error = strdup(xg_err_str(&err, msg, sizeof(msg)));
+		e->error = strdup(xg_err_str(&r->err, msg, sizeof(msg)));
 		pr_warn("%s: rejected, the previous version stays enforced\n",
-			e->error ? e->error : key);
+			e->error ? e->error : r->key);
 		return ret == -ENOMEM ? ret : -EINVAL;
 	}
 	if (e->has_set)
 		xg_doc_set_free(&e->set);
-	e->set = set;
+	e->set = r->set;
+	memset(&r->set, 0, sizeof(r->set));
 	e->has_set = true;
 	free(e->text);
-	e->text = malloc(len + 1);
-	e->text_len = e->text ? len : 0;
+	e->text = malloc(r->len + 1);
+	e->text_len = e->text ? r->len : 0;
 	if (e->text) {
-		memcpy(e->text, buf, len);
-		e->text[len] = '\0';
+		memcpy(e->text, r->buf, r->len);
+		e->text[r->len] = '\0';
 	}
 	return 1;
+}
+
+int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
+		    size_t len)
+{
+	struct xg_docstore_req r = { .key = key, .buf = buf, .len = len };
+
+	return xg_docstore_put_req(d, &r);
 }
 
 static void ent_free(struct xg_docent *e)

@@ -36,6 +36,33 @@ struct xg_docstore {
  * kept), -ENOMEM. */
 int xg_docstore_put(struct xg_docstore *d, const char *key, const char *buf,
 		    size_t len);
+/*
+ * Many puts at once (a start or a resync reads every key): parsing is
+ * most of their cost and each document parses alone, so they are parsed
+ * ahead on several threads, then put one by one, in order, as
+ * xg_docstore_put would.  A req whose text the store holds already is
+ * not parsed ahead; one whose parse turned out stale (an earlier put in
+ * the batch changed the key) is parsed again when it is put.
+ */
+#define XG_DOCSTORE_MAX_THREADS 16
+
+struct xg_docstore_req {
+	const char *key, *buf;
+	size_t len;
+	/* filled by xg_docstore_parse_ahead: */
+	int parsed; /* 0: not yet; 1: set holds it; < 0: the parse error */
+	struct xg_doc_set set;
+	struct xg_err err;
+};
+
+void xg_docstore_parse_ahead(const struct xg_docstore *d,
+			     struct xg_docstore_req *r, size_t n,
+			     unsigned threads);
+/* As xg_docstore_put; takes r's set. */
+int xg_docstore_put_req(struct xg_docstore *d, struct xg_docstore_req *r);
+/* Frees what a req parsed ahead and was not put. */
+void xg_docstore_req_free(struct xg_docstore_req *r);
+
 /* Returns 1 when the key held documents, else 0. */
 int xg_docstore_del(struct xg_docstore *d, const char *key);
 
