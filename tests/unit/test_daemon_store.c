@@ -449,6 +449,77 @@ static void test_docstore_same_text(void **state)
 	xg_docstore_free(&d);
 }
 
+/* Puts parsed ahead on several threads end as the same puts one by one:
+ * every return value, set, text and error alike.  The batch has what a
+ * resync brings: new keys, keys as they are held, a key put twice (the
+ * second parse ahead is stale once the first is put, and a later put
+ * back to the held text), bad versions. */
+static void test_docstore_parse_ahead(void **state)
+{
+	enum { N = 300 };
+	struct xg_docstore seq = {}, par = {};
+	struct xg_docstore_req *r = calloc(N, sizeof(*r));
+	static char text[N][512], key[N][32];
+	char b1[8192], b2[8192];
+
+	assert_non_null(r);
+	/* both hold k000..k099 at port 1000 + i first */
+	for (int i = 0; i < 100; i++) {
+		char nm[8];
+
+		snprintf(nm, sizeof(nm), "k%03d", i);
+		memcpy(key[i], nm, sizeof(nm));
+		ep_doc(text[i], sizeof(text[i]), nm, 1000 + i);
+		assert_int_equal(xg_docstore_put(&seq, key[i], text[i],
+						 strlen(text[i])), 1);
+		assert_int_equal(xg_docstore_put(&par, key[i], text[i],
+						 strlen(text[i])), 1);
+	}
+	for (int i = 0; i < N; i++) {
+		int k = i % 150; /* k000..k149: old, new, and twice */
+		long port = i < 100 && i % 3 ? 1000 + i : 2000 + i;
+		char nm[8];
+
+		if (i % 17 == 0)
+			port = 99999; /* refused */
+		if (i >= 250)
+			port = 1000 + k; /* back to the first text */
+		if (i >= 280) { /* held when parsed ahead, not when put */
+			k = i - 280;
+			port = 1000 + k;
+		}
+		snprintf(nm, sizeof(nm), "k%03d", k);
+		memcpy(key[i], nm, sizeof(nm));
+		ep_doc(text[i], sizeof(text[i]), nm, port);
+		r[i] = (struct xg_docstore_req){ .key = key[i], .buf = text[i],
+						 .len = strlen(text[i]) };
+	}
+	xg_docstore_parse_ahead(&par, r, N, 4);
+	for (int i = 0; i < N; i++) {
+		int a = xg_docstore_put(&seq, key[i], text[i], strlen(text[i]));
+		int b = xg_docstore_put_req(&par, &r[i]);
+
+		if (a != b)
+			fail_msg("put %d (%s): %d one by one, %d parsed ahead", i,
+				 key[i], a, b);
+	}
+	assert_int_equal(seq.n, par.n);
+	for (size_t i = 0; i < seq.n; i++) {
+		assert_string_equal(seq.v[i].key, par.v[i].key);
+		assert_int_equal(seq.v[i].has_set, par.v[i].has_set);
+		assert_string_equal(seq.v[i].text ? seq.v[i].text : "(none)",
+				    par.v[i].text ? par.v[i].text : "(none)");
+		assert_string_equal(seq.v[i].error ? seq.v[i].error : "(none)",
+				    par.v[i].error ? par.v[i].error : "(none)");
+	}
+	assert_string_equal(sources_str(&seq, b1, sizeof(b1)),
+			    sources_str(&par, b2, sizeof(b2)));
+	assert_int_equal(xg_docstore_errors(&seq), xg_docstore_errors(&par));
+	free(r);
+	xg_docstore_free(&seq);
+	xg_docstore_free(&par);
+}
+
 static void test_docstore_del(void **state)
 {
 	struct xg_docstore d = {};
@@ -1068,6 +1139,7 @@ int main(void)
 		cmocka_unit_test(test_docstore_put_good),
 		cmocka_unit_test(test_docstore_bad_keeps_good),
 		cmocka_unit_test(test_docstore_same_text),
+		cmocka_unit_test(test_docstore_parse_ahead),
 		cmocka_unit_test(test_docstore_del),
 		cmocka_unit_test(test_docstore_resync),
 		cmocka_unit_test(test_docstore_sorted),
