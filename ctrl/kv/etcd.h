@@ -33,9 +33,12 @@
 #define XG_ETCD_BODY_MAX (64u << 20)
 #endif
 
-/* Keys per range request. */
+/* Keys per range request.  etcd counts the whole range for every page
+ * (O(keys)), so small pages make a large range quadratic: at 110,000
+ * keys behind the JSON gateway (etcd 3.4, 2 vCPUs, curl) a page of
+ * 1,000 took 0.08 s and one of 10,000 0.24 s: 8.8 s or 2.6 s for all. */
 #ifndef XG_ETCD_PAGE
-#define XG_ETCD_PAGE 1000
+#define XG_ETCD_PAGE 10000
 #endif
 
 struct xg_etcd;

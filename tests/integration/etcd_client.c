@@ -427,14 +427,16 @@ static int t_range(const char *ep)
 	int n = 0;
 	size_t i;
 
-	/* More than XG_ETCD_PAGE, and a neighbour that must stay out. */
-	for (i = 0; i < XG_ETCD_PAGE + 234; i++) {
+	/* More than a page of 1,000 (the default page is bigger: puts one
+	 * by one would make this test slow), and a neighbour that must stay
+	 * out. */
+	for (i = 0; i < 1234; i++) {
 		snprintf(key, sizeof(key), "/t/rg/k%05zu", i);
 		snprintf(val, sizeof(val), "v%05zu", i);
 		if (xg_etcd_put(e, key, val, strlen(val), 0, &last, &err))
 			break;
 	}
-	CHECK(i == XG_ETCD_PAGE + 234, "%zu puts (%s)", i, err.msg);
+	CHECK(i == 1234, "%zu puts (%s)", i, err.msg);
 	CALL(0, xg_etcd_put(e, "/t/rh", "x", 1, 0, &last, &err), err,
 	     "neighbour key");
 
@@ -442,9 +444,21 @@ static int t_range(const char *ep)
 	a.ordered = a.values = true;
 	CALL(0, xg_etcd_range_prefix(e, "/t/rg/", range_cb, &a, &rev, &err),
 	     err, "range, default page");
-	CHECK(a.n == XG_ETCD_PAGE + 234 && a.ordered && a.values,
-	      "%zu keys over two pages, in order, with their values", a.n);
+	CHECK(a.n == 1234 && a.ordered && a.values,
+	      "%zu keys in one page, in order, with their values", a.n);
 	CHECK(rev == last, "range revision %" PRId64 " is the store's", rev);
+
+	cfg.page_size = 1000;
+	CALL(0, xg_etcd_open(&cfg, &small, &err), err, "open, 1000 keys a page");
+	memset(&a, 0, sizeof(a));
+	a.ordered = a.values = true;
+	CALL(0, xg_etcd_range_prefix(small, "/t/rg/", range_cb, &a, &rev, &err),
+	     err, "range, pages of 1000");
+	CHECK(a.n == 1234 && a.ordered && a.values,
+	      "%zu keys over two pages, in order, with their values", a.n);
+	CHECK(rev == last, "paged range revision %" PRId64 " is the store's",
+	      rev);
+	xg_etcd_close(small);
 
 	cfg.page_size = 7;
 	CALL(0, xg_etcd_open(&cfg, &small, &err), err, "open, 7 keys a page");
