@@ -37,9 +37,12 @@ static int id_fn(void *arg, const char *labels, __u32 *id, struct xg_err *err)
 static void publish_errors(struct xgd *d)
 {
 	size_t n = xg_docstore_errors(&d->docs), k = 0;
-	char **keys = calloc(n + 1, sizeof(char *));
-	char **msgs = calloc(n + 1, sizeof(char *));
+	char **keys, **msgs;
 
+	if (!n && !d->n_errs)
+		return; /* nothing to say, nothing said: no walk over the keys */
+	keys = calloc(n + 1, sizeof(char *));
+	msgs = calloc(n + 1, sizeof(char *));
 	if (!keys || !msgs) {
 		free(keys);
 		free(msgs);

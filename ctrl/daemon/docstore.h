@@ -28,6 +28,7 @@ struct xg_docent {
 struct xg_docstore {
 	struct xg_docent *v; /* sorted by key */
 	size_t n, cap;
+	size_t n_errors; /* entries with an error */
 };
 
 /* Parses buf as the key's new version.  Returns 1 when what is enforced

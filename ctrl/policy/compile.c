@@ -145,8 +145,14 @@ struct cc {
 	struct src_rec *rec; /* the source being compiled, when cached */
 	/* With a cache: per source, its part in the cache (or NULL), and
 	 * where the CIDRs it names are in raw_cidrs */
+	/* the sources that hold policies, and services: at 110,000 sources
+	 * (etcd: a key per endpoint) walking them all is not free */
+	__u32 *pol, *svc;
+	size_t n_pol, n_svc;
+	/* With a cache, per policy source (pol order): its slot in the
+	 * cache (1 +; 0: none), and where its CIDRs are in raw_cidrs */
 	struct xg_compile_cache *k;
-	__u32 *found; /* 1 + its slot in k->outs; 0: none */
+	__u32 *found;
 	struct span { __u32 start, n; } *cspan;
 	struct xg_prefix *raw_cidrs; /* as named, before sorting */
 	/* origin_names: the last policy and file named, and their names */
@@ -565,7 +571,7 @@ static int peer_cidrs_each(struct cc *c, const struct xg_doc_peer_rule *pr)
 /* Every CIDR any policy names gets an identity, numbered in prefix order
  * so the same documents always give the same numbers. */
 struct src_out;
-static const struct src_out *src_found(const struct cc *c, size_t s);
+static const struct src_out *src_found(const struct cc *c, size_t p);
 static int src_cidrs_from_cache(struct cc *c, const struct src_out *o);
 
 /* The CIDRs a set's policies name, in the order they name them. */
@@ -597,15 +603,15 @@ static int collect_cidrs(struct cc *c)
 {
 	int ret = 0;
 
-	for (size_t s = 0; s < c->n_src && !ret; s++) {
+	for (size_t p = 0; p < c->n_pol && !ret; p++) {
 		size_t start = c->n_cidrs;
 
-		if (c->found && c->found[s])
-			ret = src_cidrs_from_cache(c, src_found(c, s));
+		if (c->found && c->found[p])
+			ret = src_cidrs_from_cache(c, src_found(c, p));
 		else
-			ret = src_cidrs_walk(c, c->src[s].set);
+			ret = src_cidrs_walk(c, c->src[c->pol[p]].set);
 		if (c->cspan)
-			c->cspan[s] = (struct span){ (__u32)start,
+			c->cspan[p] = (struct span){ (__u32)start,
 						     (__u32)(c->n_cidrs - start) };
 	}
 	if (ret)
@@ -1649,7 +1655,8 @@ static int compile_services(struct cc *c)
 
 	xg_bmap_init(&seen, sizeof(struct xg_svc_key));
 
-	for (size_t s = 0; s < c->n_src && !ret; s++) {
+	for (size_t v = 0; v < c->n_svc && !ret; v++) {
+		size_t s = c->svc[v];
 		const struct xg_doc_set *set = c->src[s].set;
 
 		for (size_t i = 0; i < set->n_services && !ret; i++) {
@@ -1915,7 +1922,7 @@ static int l7_copy(struct xg_l7_ruleset *d, const struct xg_l7_ruleset *s)
 }
 
 /* Takes what the source just compiled (since rec's marks) into o. */
-static int src_record(struct cc *c, struct src_rec *rec, size_t s,
+static int src_record(struct cc *c, struct src_rec *rec, size_t p,
 		      struct src_out *o)
 {
 	struct xg_compiled *out = c->out;
@@ -1924,9 +1931,9 @@ static int src_record(struct cc *c, struct src_rec *rec, size_t s,
 	int ret = -ENOMEM;
 
 	memset(o, 0, sizeof(*o));
-	o->gen = c->src[s].set->gen;
-	o->n_cidrs = c->cspan[s].n;
-	o->cidrs = dup_array(c->raw_cidrs + c->cspan[s].start, o->n_cidrs,
+	o->gen = c->src[c->pol[p]].set->gen;
+	o->n_cidrs = c->cspan[p].n;
+	o->cidrs = dup_array(c->raw_cidrs + c->cspan[p].start, o->n_cidrs,
 			     sizeof(*o->cidrs));
 	if (!o->cidrs)
 		goto out;
@@ -2034,9 +2041,9 @@ static int src_replay(struct cc *c, const struct src_out *o)
 	return ret;
 }
 
-static const struct src_out *src_found(const struct cc *c, size_t s)
+static const struct src_out *src_found(const struct cc *c, size_t p)
 {
-	return c->found[s] ? &c->k->outs[c->found[s] - 1] : NULL;
+	return c->found[p] ? &c->k->outs[c->found[p] - 1] : NULL;
 }
 
 /* A source's CIDRs, as the cache kept them when it walked the source. */
@@ -2055,19 +2062,19 @@ static int src_cidrs_from_cache(struct cc *c, const struct src_out *o)
 static int find_sources(struct cc *c, struct xg_compile_cache *k)
 {
 	c->k = k;
-	c->found = calloc(c->n_src + 1, sizeof(*c->found));
-	c->cspan = calloc(c->n_src + 1, sizeof(*c->cspan));
+	c->found = calloc(c->n_pol + 1, sizeof(*c->found));
+	c->cspan = calloc(c->n_pol + 1, sizeof(*c->cspan));
 	if (!c->found || !c->cspan)
 		return -ENOMEM;
-	for (size_t s = 0; s < c->n_src; s++) {
-		const struct xg_doc_set *set = c->src[s].set;
+	for (size_t p = 0; p < c->n_pol; p++) {
+		const struct xg_doc_set *set = c->src[c->pol[p]].set;
 		const __u32 *at;
 
-		if (!set->n_cnps || !set->gen)
+		if (!set->gen)
 			continue;
 		at = xg_u64map_get(&k->out_idx, set->gen);
 		if (at && k->outs[*at].gen == set->gen)
-			c->found[s] = *at + 1;
+			c->found[p] = *at + 1;
 	}
 	return 0;
 }
@@ -2138,29 +2145,28 @@ static int compile_sources(struct cc *c, struct xg_compile_cache *k,
 
 	if (k)
 		k->epoch++;
-	for (size_t s = 0; s < c->n_src && !ret; s++) {
+	for (size_t p = 0; p < c->n_pol && !ret; p++) {
+		size_t s = c->pol[p];
 		const struct xg_doc_set *set = c->src[s].set;
 		struct src_out *o;
 		struct src_rec rec = {};
 		__u32 slot, *at;
 		bool added;
 
-		if (!set->n_cnps)
-			continue;
 		if (!k || !set->gen) {
 			ret = compile_source(c, s);
 			continue;
 		}
-		if (reuse && c->found[s]) {
-			o = &k->outs[c->found[s] - 1];
+		if (reuse && c->found[p]) {
+			o = &k->outs[c->found[p] - 1];
 			k->src_hits++;
 			o->epoch = k->epoch;
 			ret = src_replay(c, o);
 			continue;
 		}
 		k->src_misses++;
-		if (c->found[s]) /* made under other identities */
-			src_out_free(&k->outs[c->found[s] - 1]);
+		if (c->found[p]) /* made under other identities */
+			src_out_free(&k->outs[c->found[p] - 1]);
 		rec.rules0 = c->out->n_rules;
 		rec.origins0 = c->out->n_origins;
 		c->rec = &rec;
@@ -2169,7 +2175,7 @@ static int compile_sources(struct cc *c, struct xg_compile_cache *k,
 		o = ret ? NULL : slot_new(k, &slot);
 		if (!ret && !o)
 			ret = -ENOMEM;
-		ret = ret ?: src_record(c, &rec, s, o);
+		ret = ret ?: src_record(c, &rec, p, o);
 		free(rec.enf);
 		xg_u64map_free(&rec.seen);
 		if (ret)
@@ -2270,29 +2276,43 @@ void xg_compile_cache_counts(const struct xg_compile_cache *k,
 	n->sources_compiled = k->src_misses;
 }
 
-/* The generations of the sets that hold endpoints, in source order, or
- * NULL (*n = SIZE_MAX) when one cannot be told from another (a set that
- * was not parsed: gen 0) or out of memory. */
-static unsigned long long *ep_gens(const struct xg_compile_src *src,
-				   size_t n_src, size_t *n)
+/* One walk over the sources: which hold policies and services, and
+ * (gens != NULL) the generations of the sets that hold endpoints, in
+ * source order; *n_gens = SIZE_MAX when one set cannot be told from
+ * another (not parsed: gen 0) or without memory. */
+static int index_sources(struct cc *c, unsigned long long **gens,
+			 size_t *n_gens)
 {
-	unsigned long long *g = malloc((n_src + 1) * sizeof(*g));
+	unsigned long long *g = NULL;
 	size_t k = 0;
 
-	*n = SIZE_MAX;
-	if (!g)
-		return NULL;
-	for (size_t s = 0; s < n_src; s++) {
-		if (!src[s].set->n_endpoints)
+	c->pol = malloc((c->n_src + 1) * sizeof(*c->pol));
+	c->svc = malloc((c->n_src + 1) * sizeof(*c->svc));
+	if (!c->pol || !c->svc)
+		return -ENOMEM;
+	if (gens)
+		g = malloc((c->n_src + 1) * sizeof(*g));
+	for (size_t s = 0; s < c->n_src; s++) {
+		const struct xg_doc_set *set = c->src[s].set;
+
+		if (set->n_cnps)
+			c->pol[c->n_pol++] = (__u32)s;
+		if (set->n_services)
+			c->svc[c->n_svc++] = (__u32)s;
+		if (!g || !set->n_endpoints)
 			continue;
-		if (!src[s].set->gen) {
+		if (!set->gen) {
 			free(g);
-			return NULL;
+			g = NULL;
+			gens = NULL;
+			continue;
 		}
-		g[k++] = src[s].set->gen;
+		g[k++] = set->gen;
 	}
-	*n = k;
-	return g;
+	*n_gens = g ? k : SIZE_MAX;
+	if (gens)
+		*gens = g;
+	return 0;
 }
 
 /* The endpoint stage: the cache's when the same endpoint sets made it,
@@ -2348,11 +2368,11 @@ static int reserve_origins(struct cc *c)
 {
 	size_t n = 0;
 
-	for (size_t s = 0; s < c->n_src; s++) {
-		const struct xg_doc_set *set = c->src[s].set;
+	for (size_t q = 0; q < c->n_pol; q++) {
+		const struct xg_doc_set *set = c->src[c->pol[q]].set;
 
-		if (c->found && c->found[s]) {
-			n += src_found(c, s)->n_origins;
+		if (c->found && c->found[q]) {
+			n += src_found(c, q)->n_origins;
 			continue;
 		}
 		for (size_t p = 0; p < set->n_cnps; p++)
@@ -2382,9 +2402,9 @@ int xg_compile_cached(struct xg_compile_cache *k,
 
 	memset(out, 0, sizeof(*out));
 	xg_bmap_init(&c.ep.addrs, sizeof(struct xg_prefix));
-	if (k)
-		gens = ep_gens(src, n_src, &n_gens);
-	ret = endpoint_stage(&c, k, gens, n_gens, id_fn, id_arg, &ep_hit);
+	ret = index_sources(&c, k ? &gens : NULL, &n_gens);
+	ret = ret ?: endpoint_stage(&c, k, gens, n_gens, id_fn, id_arg,
+				    &ep_hit);
 	ep_done = !ret;
 	if (!ret && k)
 		ret = find_sources(&c, k);
@@ -2412,6 +2432,8 @@ int xg_compile_cached(struct xg_compile_cache *k,
 	if (!ret && k)
 		cache_keep_env(&c, k, reuse);
 	endpoint_stage_keep(&c, k, gens, n_gens, ep_done);
+	free(c.pol);
+	free(c.svc);
 	free(c.found);
 	free(c.cspan);
 	free(c.raw_cidrs);
