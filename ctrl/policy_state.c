@@ -10,6 +10,7 @@
 
 #include "entries.h"
 #include "policy_state.h"
+#include "policy/hashtab.h"
 
 int xg_port_range_prefixes(__u16 lo, __u16 hi, __u16 *port, __u8 *plen,
 			   int max)
@@ -675,12 +676,62 @@ int xg_policy_compile(const struct xg_rule *rules, size_t nrules,
 				    err);
 }
 
+/* A rule's entries, and the marker that makes its subject enforced in
+ * its direction. */
+static int expand_with_marker(const struct xg_rule *r, struct xg_policy_set *out,
+			      bool marker_too)
+{
+	struct xg_policy_entry marker = {};
+	int ret = expand_rule(r, out);
+
+	if (ret || !marker_too)
+		return ret;
+	base_key(&marker.key, r->subject, r->dir);
+	marker.key.prefixlen = XG_POLICY_PLEN_SUBJECT;
+	marker.val.action = XG_ACT_DEFAULT_DENY;
+	marker.val.prefixlen = XG_POLICY_PLEN_SUBJECT;
+	return set_push(out, &marker);
+}
+
+static int push_marker(struct xg_policy_set *out, __u32 subject, __u8 dir)
+{
+	struct xg_policy_entry marker = {};
+
+	base_key(&marker.key, subject, dir);
+	marker.key.prefixlen = XG_POLICY_PLEN_SUBJECT;
+	marker.val.action = XG_ACT_DEFAULT_DENY;
+	marker.val.prefixlen = XG_POLICY_PLEN_SUBJECT;
+	return set_push(out, &marker);
+}
+
+static bool enf_ok(const struct xg_enforce *e)
+{
+	return e->subject && (e->dir == XG_DIR_INGRESS || e->dir == XG_DIR_EGRESS);
+}
+
+/* Expanded entries (any order) -> the merged, sorted set. */
+static int finish_set(struct xg_policy_set *out, xg_l7_union_fn l7_union,
+		      void *arg, struct xg_err *err)
+{
+	int ret = sort_entries(out);
+
+	if (ret) {
+		xg_err_set(err, "policy", "out of memory");
+		return ret;
+	}
+	ret = merge_dups(out, l7_union, arg, err);
+	if (!ret && l7_union)
+		ret = fold_l7(out, l7_union, arg, err);
+	if (!ret)
+		resolve_denies(out);
+	return ret;
+}
+
 int xg_policy_compile_l7(const struct xg_rule *rules, size_t nrules,
 			 const struct xg_enforce *enf, size_t nenf,
 			 xg_l7_union_fn l7_union, void *arg,
 			 struct xg_policy_set *out, struct xg_err *err)
 {
-	struct xg_policy_entry marker = {};
 	int ret;
 
 	memset(out, 0, sizeof(*out));
@@ -688,53 +739,360 @@ int xg_policy_compile_l7(const struct xg_rule *rules, size_t nrules,
 		ret = check_rule(&rules[i], i, err);
 		if (ret)
 			goto fail;
-		ret = expand_rule(&rules[i], out);
-		if (ret)
-			goto fail_nomem;
 		/* A rule selecting its subject enforces that direction.
 		 * Rules come in runs with one subject: one marker a run
 		 * (merge_dups would fold the repeats into it anyway). */
-		if (i && rules[i].subject == rules[i - 1].subject &&
-		    rules[i].dir == rules[i - 1].dir)
-			continue;
-		base_key(&marker.key, rules[i].subject, rules[i].dir);
-		marker.key.prefixlen = XG_POLICY_PLEN_SUBJECT;
-		marker.val.action = XG_ACT_DEFAULT_DENY;
-		marker.val.prefixlen = XG_POLICY_PLEN_SUBJECT;
-		ret = set_push(out, &marker);
+		ret = expand_with_marker(&rules[i], out,
+					 !i || rules[i].subject != rules[i - 1].subject ||
+						 rules[i].dir != rules[i - 1].dir);
 		if (ret)
 			goto fail_nomem;
 	}
 	for (size_t i = 0; i < nenf; i++) {
-		if (!enf[i].subject || (enf[i].dir != XG_DIR_INGRESS &&
-					enf[i].dir != XG_DIR_EGRESS)) {
+		if (!enf_ok(&enf[i])) {
 			xg_err_set(err, "enforce", "entry %zu is not valid", i);
 			ret = -EINVAL;
 			goto fail;
 		}
-		base_key(&marker.key, enf[i].subject, enf[i].dir);
-		marker.key.prefixlen = XG_POLICY_PLEN_SUBJECT;
-		marker.val.action = XG_ACT_DEFAULT_DENY;
-		marker.val.prefixlen = XG_POLICY_PLEN_SUBJECT;
-		ret = set_push(out, &marker);
+		ret = push_marker(out, enf[i].subject, enf[i].dir);
 		if (ret)
 			goto fail_nomem;
 	}
-	ret = sort_entries(out);
-	if (ret)
-		goto fail_nomem;
-	ret = merge_dups(out, l7_union, arg, err);
-	if (!ret && l7_union)
-		ret = fold_l7(out, l7_union, arg, err);
+	ret = finish_set(out, l7_union, arg, err);
 	if (ret)
 		goto fail;
-	resolve_denies(out);
 	return 0;
 
 fail_nomem:
 	xg_err_set(err, "policy", "out of memory");
 fail:
 	xg_policy_set_free(out);
+	return ret;
+}
+
+/* ------------------------------------------------------- merge cache -- */
+
+/* One (subject, direction)'s inputs and what they merged to, kept while
+ * neither carries an L7 ruleset (their handles are the compile's own). */
+struct mgroup {
+	__u64 key; /* subject << 32 | dir; 0: a free slot */
+	unsigned long long epoch;
+	struct xg_rule *in;
+	size_t n_in;
+	size_t n_enf; /* enforce entries for it */
+	struct xg_policy_entry *v;
+	size_t n;
+};
+
+struct xg_merge_cache {
+	struct mgroup *g;
+	size_t n, cap, live;
+	struct xg_u64map idx; /* key -> slot (stale for freed slots) */
+	unsigned long long epoch;
+	size_t hits, misses;
+};
+
+struct xg_merge_cache *xg_merge_cache_new(void)
+{
+	return calloc(1, sizeof(struct xg_merge_cache));
+}
+
+static void mgroup_free(struct mgroup *g)
+{
+	free(g->in);
+	free(g->v);
+	memset(g, 0, sizeof(*g));
+}
+
+static void merge_cache_clear(struct xg_merge_cache *mc)
+{
+	for (size_t i = 0; i < mc->n; i++)
+		mgroup_free(&mc->g[i]);
+	free(mc->g);
+	xg_u64map_free(&mc->idx);
+	mc->g = NULL;
+	mc->n = mc->cap = mc->live = 0;
+}
+
+void xg_merge_cache_free(struct xg_merge_cache *mc)
+{
+	if (!mc)
+		return;
+	merge_cache_clear(mc);
+	free(mc);
+}
+
+void xg_merge_cache_counts(const struct xg_merge_cache *mc, size_t *hits,
+			   size_t *misses)
+{
+	*hits = mc ? mc->hits : 0;
+	*misses = mc ? mc->misses : 0;
+}
+
+/* Which input (a rule, or nrules + an enforce entry) belongs to which
+ * (subject, direction): the inputs grouped, each group in input order,
+ * the groups in key order. */
+struct mref {
+	__u64 key;
+	size_t idx;
+};
+
+static struct mref *group_inputs(const struct xg_rule *rules, size_t nrules,
+				 const struct xg_enforce *enf, size_t nenf)
+{
+	size_t n = nrules + nenf;
+	struct mref *a = malloc((n + 1) * sizeof(*a)),
+		    *b = malloc((n + 1) * sizeof(*b)), *t;
+
+	if (!a || !b) {
+		free(a);
+		free(b);
+		return NULL;
+	}
+	for (size_t i = 0; i < nrules; i++)
+		a[i] = (struct mref){ (__u64)rules[i].subject << 32 | rules[i].dir, i };
+	for (size_t i = 0; i < nenf; i++)
+		a[nrules + i] = (struct mref){ (__u64)enf[i].subject << 32 | enf[i].dir,
+					       nrules + i };
+	for (int shift = 0; shift < 64 && n; shift += 8) { /* stable */
+		size_t pos[256] = {}, sum = 0;
+
+		for (size_t i = 0; i < n; i++)
+			pos[(a[i].key >> shift) & 0xff]++;
+		if (pos[(a[0].key >> shift) & 0xff] == n)
+			continue;
+		for (int d = 0; d < 256; d++) {
+			size_t c = pos[d];
+
+			pos[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			b[pos[(a[i].key >> shift) & 0xff]++] = a[i];
+		t = a;
+		a = b;
+		b = t;
+	}
+	free(b);
+	return a;
+}
+
+/* The cached group that had these very inputs, or NULL. */
+static struct mgroup *group_hit(struct xg_merge_cache *mc, __u64 key,
+				const struct xg_rule *rules, size_t nrules,
+				const struct mref *r, size_t n)
+{
+	const __u32 *at = xg_u64map_get(&mc->idx, key);
+	struct mgroup *g;
+	size_t k = 0, e = 0;
+
+	if (!at || mc->g[*at].key != key)
+		return NULL;
+	g = &mc->g[*at];
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].idx >= nrules) {
+			e++;
+			continue;
+		}
+		if (k >= g->n_in || memcmp(&g->in[k], &rules[r[i].idx],
+					   sizeof(*g->in)))
+			return NULL;
+		k++;
+	}
+	return k == g->n_in && e == g->n_enf ? g : NULL;
+}
+
+/* Keeps what a group merged to (no L7 in it), in its old slot or a new. */
+static int group_keep(struct xg_merge_cache *mc, __u64 key,
+		      const struct xg_rule *rules, size_t nrules,
+		      const struct mref *r, size_t n,
+		      const struct xg_policy_entry *v, size_t nv)
+{
+	const __u32 *old = xg_u64map_get(&mc->idx, key);
+	struct mgroup *g;
+	__u32 *slot;
+	bool added;
+
+	if (old && mc->g[*old].key == key) {
+		g = &mc->g[*old];
+		mgroup_free(g);
+	} else {
+		if (mc->n == mc->cap) {
+			size_t cap = mc->cap ? mc->cap * 2 : 1024;
+			struct mgroup *ng = realloc(mc->g, cap * sizeof(*ng));
+
+			if (!ng)
+				return -ENOMEM;
+			mc->g = ng;
+			mc->cap = cap;
+		}
+		g = &mc->g[mc->n];
+		memset(g, 0, sizeof(*g));
+		slot = xg_u64map_put(&mc->idx, key, &added);
+		if (!slot)
+			return -ENOMEM;
+		*slot = (__u32)mc->n++;
+	}
+	g->key = key;
+	g->epoch = mc->epoch;
+	g->in = malloc((n + 1) * sizeof(*g->in));
+	g->v = malloc((nv + 1) * sizeof(*g->v));
+	if (!g->in || !g->v) {
+		mgroup_free(g);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (r[i].idx >= nrules)
+			g->n_enf++;
+		else
+			g->in[g->n_in++] = rules[r[i].idx];
+	}
+	memcpy(g->v, v, nv * sizeof(*v));
+	g->n = nv;
+	return 0;
+}
+
+/* Groups no compile used since the last: gone; packed once most are. */
+static int merge_cache_sweep(struct xg_merge_cache *mc)
+{
+	struct xg_u64map idx = {};
+	size_t w = 0;
+	__u32 *slot;
+	bool added;
+
+	mc->live = 0;
+	for (size_t i = 0; i < mc->n; i++) {
+		if (mc->g[i].key && mc->g[i].epoch != mc->epoch)
+			mgroup_free(&mc->g[i]);
+		mc->live += mc->g[i].key != 0;
+	}
+	if (mc->n <= 2 * mc->live + 1024)
+		return 0;
+	if (xg_u64map_grow(&idx, mc->live + 16))
+		return -ENOMEM;
+	for (size_t i = 0; i < mc->n; i++) {
+		if (!mc->g[i].key)
+			continue;
+		slot = xg_u64map_put(&idx, mc->g[i].key, &added);
+		if (!slot) {
+			xg_u64map_free(&idx);
+			return -ENOMEM;
+		}
+		*slot = (__u32)w;
+		mc->g[w++] = mc->g[i];
+	}
+	mc->n = w;
+	xg_u64map_free(&mc->idx);
+	mc->idx = idx;
+	return 0;
+}
+
+static int set_append(struct xg_policy_set *s, const struct xg_policy_entry *v,
+		      size_t n)
+{
+	if (s->n + n > s->cap) {
+		size_t cap = s->cap ? s->cap : 64;
+		struct xg_policy_entry *nv;
+
+		while (cap < s->n + n)
+			cap *= 2;
+		nv = realloc(s->v, cap * sizeof(*nv));
+		if (!nv)
+			return -ENOMEM;
+		s->v = nv;
+		s->cap = cap;
+	}
+	memcpy(s->v + s->n, v, n * sizeof(*v));
+	s->n += n;
+	return 0;
+}
+
+/* One group merged on its own: the same pipeline as the whole set's
+ * (every step after the sort works group by group). */
+static int merge_group(const struct xg_rule *rules, size_t nrules,
+		       const struct mref *r, size_t n, xg_l7_union_fn l7_union,
+		       void *arg, struct xg_policy_set *g, struct xg_err *err)
+{
+	int ret = 0;
+
+	memset(g, 0, sizeof(*g));
+	for (size_t i = 0; i < n && !ret; i++) {
+		if (r[i].idx < nrules)
+			ret = expand_with_marker(&rules[r[i].idx], g, !i);
+		else
+			ret = push_marker(g, (__u32)(r[i].key >> 32),
+					  (__u8)r[i].key);
+	}
+	if (ret) {
+		xg_err_set(err, "policy", "out of memory");
+		return ret;
+	}
+	return finish_set(g, l7_union, arg, err);
+}
+
+int xg_policy_compile_l7_cached(struct xg_merge_cache *mc,
+				const struct xg_rule *rules, size_t nrules,
+				const struct xg_enforce *enf, size_t nenf,
+				xg_l7_union_fn l7_union, void *arg,
+				struct xg_policy_set *out, struct xg_err *err)
+{
+	struct mref *r;
+	int ret = 0;
+
+	if (!mc)
+		return xg_policy_compile_l7(rules, nrules, enf, nenf, l7_union,
+					    arg, out, err);
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < nrules; i++) {
+		ret = check_rule(&rules[i], i, err);
+		if (ret)
+			return ret;
+	}
+	for (size_t i = 0; i < nenf; i++)
+		if (!enf_ok(&enf[i])) {
+			xg_err_set(err, "enforce", "entry %zu is not valid", i);
+			return -EINVAL;
+		}
+	r = group_inputs(rules, nrules, enf, nenf);
+	if (!r) {
+		xg_err_set(err, "policy", "out of memory");
+		return -ENOMEM;
+	}
+	mc->epoch++;
+	for (size_t g = 0, e; g < nrules + nenf && !ret; g = e) {
+		struct xg_policy_set one;
+		struct mgroup *hit;
+		bool l7 = false;
+
+		for (e = g; e < nrules + nenf && r[e].key == r[g].key; e++)
+			l7 |= r[e].idx < nrules && rules[r[e].idx].l7_ruleset;
+		hit = l7 ? NULL : group_hit(mc, r[g].key, rules, nrules,
+					     r + g, e - g);
+		if (hit) {
+			mc->hits++;
+			hit->epoch = mc->epoch;
+			ret = set_append(out, hit->v, hit->n);
+			continue;
+		}
+		mc->misses++;
+		ret = merge_group(rules, nrules, r + g, e - g, l7_union, arg,
+				  &one, err);
+		ret = ret ?: set_append(out, one.v, one.n);
+		if (!ret && !l7 &&
+		    group_keep(mc, r[g].key, rules, nrules, r + g, e - g,
+			       one.v, one.n))
+			merge_cache_clear(mc); /* only the next merge pays */
+		xg_policy_set_free(&one);
+	}
+	free(r);
+	if (!ret && merge_cache_sweep(mc))
+		merge_cache_clear(mc);
+	if (ret) {
+		if (!err->msg[0])
+			xg_err_set(err, "policy", "out of memory");
+		xg_policy_set_free(out);
+		merge_cache_clear(mc);
+	}
 	return ret;
 }
 

@@ -89,6 +89,28 @@ int xg_policy_compile_l7(const struct xg_rule *rules, size_t nrules,
 			 struct xg_policy_set *out, struct xg_err *err);
 void xg_policy_set_free(struct xg_policy_set *s);
 
+/*
+ * A merge cache: every step of the merge after the sort works on one
+ * (subject, direction) at a time, so a group whose rules and enforce
+ * entries are the very ones of the last merge gets the entries it got
+ * then, and only the groups a change touched are merged again.  Groups
+ * with an L7 ruleset are always merged (their ids are handles of the
+ * compile that made them, and unions add rulesets).  The result is
+ * xg_policy_compile_l7's, entry for entry; mc NULL: it is that.
+ */
+struct xg_merge_cache;
+
+struct xg_merge_cache *xg_merge_cache_new(void);
+void xg_merge_cache_free(struct xg_merge_cache *mc);
+int xg_policy_compile_l7_cached(struct xg_merge_cache *mc,
+				const struct xg_rule *rules, size_t nrules,
+				const struct xg_enforce *enf, size_t nenf,
+				xg_l7_union_fn l7_union, void *arg,
+				struct xg_policy_set *out, struct xg_err *err);
+/* Groups taken from the cache / merged again, so far. */
+void xg_merge_cache_counts(const struct xg_merge_cache *mc, size_t *hits,
+			   size_t *misses);
+
 /* Splits [lo, hi] into aligned prefixes of the 16-bit port space.
  * Fills at most max pairs (port, plen); returns how many it needed. */
 int xg_port_range_prefixes(__u16 lo, __u16 hi, __u16 *port, __u8 *plen,

@@ -147,6 +147,8 @@ static struct json_object *cmd_status(struct xgd *d)
 	add_int(o, "applies", (int64_t)d->st.applies);
 	json_object_object_add(o, "last_apply_ms",
 			       json_object_new_double(d->st.last_apply_ms));
+	json_object_object_add(o, "last_compile_ms",
+			       json_object_new_double(d->st.last_compile_ms));
 	json_object_object_add(o, "last_sync_latency_ms",
 			       json_object_new_double(d->st.last_sync_latency_ms));
 	add_str(o, "compile_error", d->st.compile_error);

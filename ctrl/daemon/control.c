@@ -99,6 +99,7 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 	struct xg_dp_sync_stats st = {};
 	struct xg_err err = {};
 	struct timespec t0;
+	double compile_ms;
 	char msg[512];
 	size_t n = 0;
 	int ret;
@@ -111,6 +112,7 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 	if (!ret)
 		ret = xg_compile_cached(d->ccache, src, n, id_fn, d, &c, &err);
 	free(src);
+	compile_ms = ms_since(&t0);
 	if (ret) {
 		xg_err_str(&err, msg, sizeof(msg));
 		pr_warn("compile: %s; the previous state stays enforced\n", msg);
@@ -151,6 +153,7 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 	d->st.policy_rev = st.revision;
 	d->st.applies++;
 	d->st.last_apply_ms = ms_since(&t0);
+	d->st.last_compile_ms = compile_ms;
 	if (oldest) {
 		d->st.last_sync_latency_ms = ms_since(oldest);
 		d->st.sync_latency_sum_ms += d->st.last_sync_latency_ms;
@@ -158,10 +161,10 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 	}
 	pthread_rwlock_unlock(&d->lock);
 	xg_compiled_free(&old);
-	pr_info("applied: %zu rules, %zu identities, %zu services; ipcache +%zu -%zu, policy +%zu -%zu, services +%zu -%zu; revision %u (%.1f ms)\n",
+	pr_info("applied: %zu rules, %zu identities, %zu services; ipcache +%zu -%zu, policy +%zu -%zu, services +%zu -%zu; revision %u (%.1f ms, compile %.1f)\n",
 		c.n_rules, c.n_idents, c.n_svcs, st.ipc_written, st.ipc_deleted,
 		st.policy_written, st.policy_deleted, st.svc_written,
-		st.svc_deleted, st.revision, d->st.last_apply_ms);
+		st.svc_deleted, st.revision, d->st.last_apply_ms, compile_ms);
 	return 0;
 }
 

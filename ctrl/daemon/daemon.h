@@ -36,6 +36,7 @@ struct xgd_status {
 	__u32 policy_rev;
 	uint64_t applies;
 	double last_apply_ms; /* compile + sync */
+	double last_compile_ms; /* of it, the compile */
 	double last_sync_latency_ms; /* store event -> maps written */
 	double sync_latency_sum_ms;
 	uint64_t sync_latency_n;

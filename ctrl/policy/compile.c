@@ -1868,6 +1868,8 @@ struct xg_compile_cache {
 	struct xg_ident *idents;
 	size_t n_idents;
 	struct strblock ident_strs;
+	/* the merge into policy-map entries, group by group */
+	struct xg_merge_cache *merge;
 	size_t hits, misses, src_hits, src_misses;
 };
 
@@ -2251,6 +2253,7 @@ struct xg_compile_cache *xg_compile_cache_new(void)
 		return NULL;
 	k->n_gens = SIZE_MAX;
 	xg_bmap_init(&k->ep.addrs, sizeof(struct xg_prefix));
+	k->merge = xg_merge_cache_new(); /* NULL: every merge is whole */
 	return k;
 }
 
@@ -2261,6 +2264,7 @@ void xg_compile_cache_free(struct xg_compile_cache *k)
 	ep_stage_free(&k->ep);
 	free(k->gens);
 	cache_outs_free(k);
+	xg_merge_cache_free(k->merge);
 	free(k);
 }
 
@@ -2274,6 +2278,7 @@ void xg_compile_cache_counts(const struct xg_compile_cache *k,
 	n->endpoints_made = k->misses;
 	n->sources_reused = k->src_hits;
 	n->sources_compiled = k->src_misses;
+	xg_merge_cache_counts(k->merge, &n->groups_reused, &n->groups_merged);
 }
 
 /* One walk over the sources: which hold policies and services, and
@@ -2418,9 +2423,11 @@ int xg_compile_cached(struct xg_compile_cache *k,
 	ret = ret ?: keep_open(&c);
 	ret = ret ?: compile_services(&c);
 	if (!ret) {
-		ret = xg_policy_compile_l7(out->rules, out->n_rules, out->enf,
-					   out->n_enf, l7_union, &c,
-					   &out->policy, c.err);
+		ret = xg_policy_compile_l7_cached(k ? k->merge : NULL,
+						  out->rules, out->n_rules,
+						  out->enf, out->n_enf,
+						  l7_union, &c, &out->policy,
+						  c.err);
 		if (ret && !c.err->where[0])
 			snprintf(c.err->where, sizeof(c.err->where), "policies");
 	}

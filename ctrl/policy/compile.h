@@ -151,8 +151,10 @@ void xg_compiled_free(struct xg_compiled *c);
  *    rulesets its policies compiled to, used again while the endpoint
  *    stage was reused and the CIDR identities are the same: a policy's
  *    rules depend on nothing else.
- * What stays global is cheap next to it: CIDRs, the ipcache, the merge
- * into policy-map entries (policy_state.h).  The cache points into those
+ *  - the merge into policy-map entries, per (subject, direction) whose
+ *    rules are the very ones of the last compile (policy_state.h).
+ * What stays global is cheap next to it: CIDRs, the ipcache, putting
+ * the parts together.  The cache points into those
  * sets and at their names, so a set must stay alive and unchanged, under
  * the same name, for as long as it is passed again; a set that was not
  * parsed (gen 0) is never cached.  The result is the same as
@@ -171,6 +173,7 @@ int xg_compile_cached(struct xg_compile_cache *k,
 struct xg_compile_cache_counts {
 	size_t endpoints_reused, endpoints_made; /* the endpoint stage */
 	size_t sources_reused, sources_compiled; /* sources with policies */
+	size_t groups_reused, groups_merged; /* (subject, direction) merges */
 };
 
 void xg_compile_cache_counts(const struct xg_compile_cache *k,

@@ -19,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
 #include <cmocka.h>
 
 #include "ctrl/entries.h"
@@ -1304,6 +1305,96 @@ static int bit_union(void *arg, __u32 a, __u32 b, __u32 *out)
 	return 0;
 }
 
+/* The merge cache (policy_state.h) gives xg_policy_compile_l7's set,
+ * entry for entry, merge after merge while the rules change under it:
+ * random rules over a few subjects (some with L7 rulesets, some denies,
+ * some enforce-only subjects), each round changing a few, adding and
+ * dropping some; and the groups it may keep are really kept. */
+static __u32 rnd_state = 12345;
+
+static __u32 rnd(__u32 n)
+{
+	rnd_state = rnd_state * 1103515245u + 12345u;
+	return (rnd_state >> 8) % n;
+}
+
+static struct xg_rule rnd_rule(void)
+{
+	struct xg_rule r = { .subject = 256 + rnd(40),
+			     .peer = rnd(4) ? 300 + rnd(10) : 0,
+			     .dir = rnd(2) ? XG_DIR_INGRESS : XG_DIR_EGRESS,
+			     .action = rnd(6) ? XG_ACT_ALLOW : XG_ACT_DENY,
+			     .cookie = 1 + rnd(100) };
+
+	switch (rnd(4)) {
+	case 0:
+		r.proto = 0;
+		r.port_hi = 65535;
+		break;
+	case 1:
+		r.proto = IPPROTO_UDP;
+		r.port_lo = (__u16)(1000 + rnd(50));
+		r.port_hi = r.port_lo;
+		break;
+	default:
+		r.proto = IPPROTO_TCP;
+		r.port_lo = (__u16)(70 + rnd(20));
+		r.port_hi = (__u16)(r.port_lo + rnd(300));
+	}
+	if (r.action == XG_ACT_ALLOW && r.proto == IPPROTO_TCP && !rnd(5))
+		r.l7_ruleset = 1u << rnd(6);
+	return r;
+}
+
+static void test_merge_cache_matches(void **state)
+{
+	struct xg_merge_cache *mc = xg_merge_cache_new();
+	struct xg_rule rules[400];
+	struct xg_enforce enf[8];
+	size_t n = 300, n_enf = 0, hits, misses, last_hits = 0;
+
+	assert_non_null(mc);
+	for (size_t i = 0; i < n; i++)
+		rules[i] = rnd_rule();
+	for (int round = 0; round < 60; round++) {
+		struct xg_policy_set a, b;
+		struct xg_err ea = {}, eb = {};
+		int ra, rb;
+
+		ra = xg_policy_compile_l7(rules, n, enf, n_enf, bit_union, NULL,
+					  &a, &ea);
+		rb = xg_policy_compile_l7_cached(mc, rules, n, enf, n_enf,
+						 bit_union, NULL, &b, &eb);
+		assert_int_equal(ra, 0);
+		assert_int_equal(rb, 0);
+		if (a.n != b.n || memcmp(a.v, b.v, a.n * sizeof(*a.v)))
+			fail_msg("round %d: %zu entries plain, %zu cached%s", round,
+				 a.n, b.n, a.n == b.n ? " (contents differ)" : "");
+		xg_merge_cache_counts(mc, &hits, &misses);
+		if (round >= 2 && round % 10 != 0 && hits <= last_hits)
+			fail_msg("round %d: nothing reused (%zu hits)", round, hits);
+		last_hits = hits;
+		xg_policy_set_free(&a);
+		xg_policy_set_free(&b);
+		/* the next round: a few rules change, some come and go */
+		for (int k = 0; k < 3; k++)
+			rules[rnd((__u32)n)] = rnd_rule();
+		if (round % 7 == 3 && n < 400)
+			rules[n++] = rnd_rule();
+		if (round % 5 == 4 && n > 100)
+			n--;
+		if (round % 10 == 9) { /* everything moves: cookies shift */
+			for (size_t i = 0; i < n; i++)
+				rules[i].cookie++;
+		}
+		n_enf = (size_t)(round % 4);
+		for (size_t i = 0; i < n_enf; i++)
+			enf[i] = (struct xg_enforce){ .subject = 500 + (__u32)i,
+						      .dir = XG_DIR_INGRESS };
+	}
+	xg_merge_cache_free(mc);
+}
+
 static void compile_l7_ok(const struct xg_rule *rules, size_t n,
 			  struct xg_policy_set *out)
 {
@@ -1626,6 +1717,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_sync_then_datapath_decides,
 						sync_setup, sync_teardown),
 		cmocka_unit_test(test_l7_merge_one_key),
+		cmocka_unit_test(test_merge_cache_matches),
 		cmocka_unit_test(test_l7_merge_across_keys),
 		cmocka_unit_test_setup_teardown(test_l7_fold_datapath,
 						sync_setup, sync_teardown),
