@@ -790,6 +790,7 @@ struct xg_merge_cache {
 	struct xg_u64map idx; /* key -> slot (stale for freed slots) */
 	unsigned long long epoch;
 	size_t hits, misses;
+	size_t last_n; /* entries the last merge made: room for the next */
 };
 
 struct xg_merge_cache *xg_merge_cache_new(void)
@@ -1059,6 +1060,10 @@ int xg_policy_compile_l7_cached(struct xg_merge_cache *mc,
 		return -ENOMEM;
 	}
 	mc->epoch++;
+	if (mc->last_n) {
+		out->v = malloc((mc->last_n + mc->last_n / 8 + 64) * sizeof(*out->v));
+		out->cap = out->v ? mc->last_n + mc->last_n / 8 + 64 : 0;
+	}
 	for (size_t g = 0, e; g < nrules + nenf && !ret; g = e) {
 		struct xg_policy_set one;
 		struct mgroup *hit;
@@ -1085,6 +1090,7 @@ int xg_policy_compile_l7_cached(struct xg_merge_cache *mc,
 		xg_policy_set_free(&one);
 	}
 	free(r);
+	mc->last_n = ret ? 0 : out->n;
 	if (!ret && merge_cache_sweep(mc))
 		merge_cache_clear(mc);
 	if (ret) {

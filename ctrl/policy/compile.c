@@ -1827,6 +1827,27 @@ static const size_t origin_strs[] = {
 };
 static const size_t ident_strs[] = { offsetof(struct xg_ident, labels) };
 
+/* An ipcache and identity list (labels in strs), shared by the cache
+ * and the compiled states made from it: refs counts them all. */
+struct xg_env_blob {
+	unsigned refs;
+	struct xg_ipc_entry *ipc;
+	size_t n_ipc;
+	struct xg_ident *idents;
+	size_t n_idents;
+	struct strblock strs;
+};
+
+static void env_unref(struct xg_env_blob *b)
+{
+	if (!b || --b->refs)
+		return;
+	free(b->ipc);
+	free(b->idents);
+	free(b->strs.v);
+	free(b);
+}
+
 /* What one source's policies compiled to, as it can be put in again:
  * cookies count from 1 in its own origins, L7 rulesets are indices + 1
  * in its own l7. */
@@ -1862,12 +1883,8 @@ struct xg_compile_cache {
 	struct cidr_id *cidrs;
 	size_t n_cidrs;
 	/* The ipcache and identities they made (they depend on nothing
-	 * else either), copied out whole rather than made again. */
-	struct xg_ipc_entry *ipc;
-	size_t n_ipc;
-	struct xg_ident *idents;
-	size_t n_idents;
-	struct strblock ident_strs;
+	 * else either), shared with every compiled state that uses them. */
+	struct xg_env_blob *env;
 	/* the merge into policy-map entries, group by group */
 	struct xg_merge_cache *merge;
 	size_t hits, misses, src_hits, src_misses;
@@ -1897,14 +1914,8 @@ static void cache_outs_free(struct xg_compile_cache *k)
 	free(k->cidrs);
 	k->cidrs = NULL;
 	k->n_cidrs = 0;
-	free(k->ipc);
-	k->ipc = NULL;
-	k->n_ipc = 0;
-	free(k->idents);
-	k->idents = NULL;
-	k->n_idents = 0;
-	free(k->ident_strs.v);
-	k->ident_strs.v = NULL;
+	env_unref(k->env);
+	k->env = NULL;
 }
 
 static int l7_copy(struct xg_l7_ruleset *d, const struct xg_l7_ruleset *s)
@@ -2202,46 +2213,45 @@ static void cache_keep_env(struct cc *c, struct xg_compile_cache *k,
 			   bool reused)
 {
 	const struct xg_compiled *o = c->out;
+	struct xg_env_blob *b;
 
 	if (reused)
 		return; /* it holds these already */
 	free(k->cidrs);
-	free(k->ipc);
-	free(k->idents);
-	free(k->ident_strs.v);
-	k->ident_strs.v = NULL;
+	env_unref(k->env);
+	k->env = b = calloc(1, sizeof(*b));
 	k->cidrs = dup_array(c->cidrs, c->n_cidrs, sizeof(*c->cidrs));
-	k->ipc = dup_array(o->ipc, o->n_ipc, sizeof(*o->ipc));
-	k->idents = dup_array(o->idents, o->n_idents, sizeof(*o->idents));
 	k->n_cidrs = c->n_cidrs;
-	k->n_ipc = o->n_ipc;
-	k->n_idents = o->n_idents;
-	if (!k->cidrs || !k->ipc || !k->idents ||
-	    pack_strings(k->idents, k->n_idents, sizeof(*k->idents), ident_strs,
-			 ARRAY_SIZE(ident_strs), &k->ident_strs))
+	if (b) {
+		b->refs = 1;
+		b->ipc = dup_array(o->ipc, o->n_ipc, sizeof(*o->ipc));
+		b->idents = dup_array(o->idents, o->n_idents, sizeof(*o->idents));
+		b->n_ipc = o->n_ipc;
+		b->n_idents = o->n_idents;
+	}
+	if (!k->cidrs || !b || !b->ipc || !b->idents ||
+	    pack_strings(b->idents, b->n_idents, sizeof(*b->idents), ident_strs,
+			 ARRAY_SIZE(ident_strs), &b->strs))
 		cache_outs_free(k);
 }
 
-/* The ipcache and identities, from the cache when it may be used. */
 static int ipc_and_idents(struct cc *c, struct xg_compile_cache *k,
 			  bool reuse)
 {
 	struct xg_compiled *o = c->out;
 	int ret;
 
-	if (!reuse) {
+	if (!reuse || !k->env) {
 		ret = fill_idents(c);
 		return ret ?: build_ipcache(c);
 	}
-	o->ipc = dup_array(k->ipc, k->n_ipc, sizeof(*k->ipc));
-	o->idents = dup_array(k->idents, k->n_idents, sizeof(*k->idents));
-	if (!o->ipc || !o->idents ||
-	    unpack_strings(&o->strs, &k->ident_strs, o->idents, k->n_idents,
-			   sizeof(*o->idents), ident_strs,
-			   ARRAY_SIZE(ident_strs)))
-		return -ENOMEM;
-	o->n_ipc = c->cap_ipc = k->n_ipc;
-	o->n_idents = c->cap_idents = k->n_idents;
+	/* the cache's, shared: read only, freed with the last user */
+	o->shared = k->env;
+	o->shared->refs++;
+	o->ipc = o->shared->ipc;
+	o->n_ipc = o->shared->n_ipc;
+	o->idents = o->shared->idents;
+	o->n_idents = o->shared->n_idents;
 	return 0;
 }
 
@@ -2368,16 +2378,18 @@ static void endpoint_stage_keep(struct cc *c, struct xg_compile_cache *k,
 	memset(&c->ep, 0, sizeof(c->ep));
 }
 
-/* One origin per item: allocated at once. */
+/* One origin per item: allocated at once; and room for the rules the
+ * cache's parts bring. */
 static int reserve_origins(struct cc *c)
 {
-	size_t n = 0;
+	size_t n = 0, n_rules = 0;
 
 	for (size_t q = 0; q < c->n_pol; q++) {
 		const struct xg_doc_set *set = c->src[c->pol[q]].set;
 
 		if (c->found && c->found[q]) {
 			n += src_found(c, q)->n_origins;
+			n_rules += src_found(c, q)->n_rules;
 			continue;
 		}
 		for (size_t p = 0; p < set->n_cnps; p++)
@@ -2388,6 +2400,10 @@ static int reserve_origins(struct cc *c)
 				     ru->n_egress_deny;
 			}
 	}
+	if (n_rules && reserve((void **)&c->out->rules, &c->cap_rules,
+			       n_rules + n_rules / 8 + 16,
+			       sizeof(*c->out->rules)))
+		return -ENOMEM;
 	return reserve((void **)&c->out->origins, &c->cap_origins, n,
 		       sizeof(*c->out->origins));
 }
@@ -2415,7 +2431,7 @@ int xg_compile_cached(struct xg_compile_cache *k,
 		ret = find_sources(&c, k);
 	ret = ret ?: collect_cidrs(&c);
 	/* the cache's parts were made from these very identities */
-	reuse = !ret && ep_hit && k->cidrs && k->n_cidrs == c.n_cidrs &&
+	reuse = !ret && ep_hit && k->cidrs && k->env && k->n_cidrs == c.n_cidrs &&
 		!memcmp(k->cidrs, c.cidrs, c.n_cidrs * sizeof(*c.cidrs));
 	ret = ret ?: ipc_and_idents(&c, k, reuse);
 	ret = ret ?: reserve_origins(&c);
@@ -2470,8 +2486,12 @@ void xg_compiled_free(struct xg_compiled *c)
 		l7_free(&c->l7[i]);
 	for (size_t i = 0; i < c->n_svcs; i++)
 		free(c->svcs[i].b);
-	free(c->ipc);
-	free(c->idents);
+	if (c->shared) {
+		env_unref(c->shared);
+	} else {
+		free(c->ipc);
+		free(c->idents);
+	}
 	free(c->rules);
 	free(c->enf);
 	xg_policy_set_free(&c->policy);

@@ -112,6 +112,8 @@ struct xg_service_spec {
 	size_t n;
 };
 
+struct xg_env_blob;
+
 struct xg_compiled {
 	struct xg_ipc_entry *ipc;
 	size_t n_ipc;
@@ -129,6 +131,9 @@ struct xg_compiled {
 	struct xg_service_spec *svcs;
 	size_t n_svcs;
 	struct xg_strpool strs; /* the strings idents and origins point to */
+	/* When set, ipc and idents (and their labels) are a compile cache's,
+	 * shared and read only (compile.c); xg_compiled_free lets go. */
+	struct xg_env_blob *shared;
 };
 
 /* Compiles everything.  Returns 0, or a negative errno with err naming
