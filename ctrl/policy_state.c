@@ -108,10 +108,43 @@ static void sort_small(struct xg_policy_entry *v, size_t n)
 	}
 }
 
-struct group_ref {
-	__u64 group; /* subject << 32 | dir */
+/* A key and where it came from, for a stable radix sort. */
+struct kref {
+	__u64 key;
 	size_t idx;
 };
+
+/* Sorts a[0..n) by key, stably, in time linear in n; *a may change to
+ * the other buffer.  Returns 0 or -ENOMEM. */
+static int kref_sort(struct kref **a, size_t n)
+{
+	struct kref *x = *a, *y = malloc((n + 1) * sizeof(*y)), *t;
+
+	if (!y)
+		return -ENOMEM;
+	for (int shift = 0; shift < 64 && n; shift += 8) {
+		size_t pos[256] = {}, sum = 0;
+
+		for (size_t i = 0; i < n; i++)
+			pos[(x[i].key >> shift) & 0xff]++;
+		if (pos[(x[0].key >> shift) & 0xff] == n)
+			continue; /* this byte is the same in every key */
+		for (int d = 0; d < 256; d++) {
+			size_t c = pos[d];
+
+			pos[d] = sum;
+			sum += c;
+		}
+		for (size_t i = 0; i < n; i++)
+			y[pos[(x[i].key >> shift) & 0xff]++] = x[i];
+		t = x;
+		x = y;
+		y = t;
+	}
+	free(y);
+	*a = x;
+	return 0;
+}
 
 /*
  * Sorts s as a stable sort by entry_cmp would (glibc's qsort is a merge
@@ -122,8 +155,8 @@ struct group_ref {
  */
 static int sort_entries(struct xg_policy_set *s)
 {
-	struct group_ref *a, *b, *t;
 	struct xg_policy_entry *v;
+	struct kref *a;
 	size_t n = s->n;
 
 	if (n < 256) {
@@ -132,41 +165,25 @@ static int sort_entries(struct xg_policy_set *s)
 		return 0;
 	}
 	a = malloc(n * sizeof(*a));
-	b = malloc(n * sizeof(*b));
 	v = malloc(n * sizeof(*v));
-	if (!a || !b || !v) {
+	if (!a || !v) {
 		free(a);
-		free(b);
 		free(v);
 		return -ENOMEM;
 	}
-	for (size_t i = 0; i < n; i++) {
-		a[i].group = (__u64)s->v[i].key.subject << 32 | s->v[i].key.dir;
-		a[i].idx = i;
-	}
-	for (int shift = 0; shift < 64; shift += 8) {
-		size_t pos[256] = {}, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			pos[(a[i].group >> shift) & 0xff]++;
-		if (pos[(a[0].group >> shift) & 0xff] == n)
-			continue; /* this byte is the same in every entry */
-		for (int d = 0; d < 256; d++) {
-			size_t c = pos[d];
-
-			pos[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[pos[(a[i].group >> shift) & 0xff]++] = a[i];
-		t = a;
-		a = b;
-		b = t;
+	for (size_t i = 0; i < n; i++)
+		a[i] = (struct kref){ (__u64)s->v[i].key.subject << 32 |
+					      s->v[i].key.dir,
+				      i };
+	if (kref_sort(&a, n)) {
+		free(a);
+		free(v);
+		return -ENOMEM;
 	}
 	for (size_t i = 0; i < n; i++)
 		v[i] = s->v[a[i].idx];
 	for (size_t g = 0, end; g < n; g = end) {
-		for (end = g + 1; end < n && a[end].group == a[g].group; end++)
+		for (end = g + 1; end < n && a[end].key == a[g].key; end++)
 			;
 		if (end - g > 32)
 			qsort(v + g, end - g, sizeof(*v), entry_cmp);
@@ -174,7 +191,6 @@ static int sort_entries(struct xg_policy_set *s)
 			sort_small(v + g, end - g);
 	}
 	free(a);
-	free(b);
 	free(s->v);
 	s->v = v;
 	s->cap = n;
@@ -833,55 +849,30 @@ void xg_merge_cache_counts(const struct xg_merge_cache *mc, size_t *hits,
 /* Which input (a rule, or nrules + an enforce entry) belongs to which
  * (subject, direction): the inputs grouped, each group in input order,
  * the groups in key order. */
-struct mref {
-	__u64 key;
-	size_t idx;
-};
-
-static struct mref *group_inputs(const struct xg_rule *rules, size_t nrules,
+static struct kref *group_inputs(const struct xg_rule *rules, size_t nrules,
 				 const struct xg_enforce *enf, size_t nenf)
 {
 	size_t n = nrules + nenf;
-	struct mref *a = malloc((n + 1) * sizeof(*a)),
-		    *b = malloc((n + 1) * sizeof(*b)), *t;
+	struct kref *a = malloc((n + 1) * sizeof(*a));
 
-	if (!a || !b) {
+	if (!a)
+		return NULL;
+	for (size_t i = 0; i < nrules; i++)
+		a[i] = (struct kref){ (__u64)rules[i].subject << 32 | rules[i].dir, i };
+	for (size_t i = 0; i < nenf; i++)
+		a[nrules + i] = (struct kref){ (__u64)enf[i].subject << 32 | enf[i].dir,
+					       nrules + i };
+	if (kref_sort(&a, n)) {
 		free(a);
-		free(b);
 		return NULL;
 	}
-	for (size_t i = 0; i < nrules; i++)
-		a[i] = (struct mref){ (__u64)rules[i].subject << 32 | rules[i].dir, i };
-	for (size_t i = 0; i < nenf; i++)
-		a[nrules + i] = (struct mref){ (__u64)enf[i].subject << 32 | enf[i].dir,
-					       nrules + i };
-	for (int shift = 0; shift < 64 && n; shift += 8) { /* stable */
-		size_t pos[256] = {}, sum = 0;
-
-		for (size_t i = 0; i < n; i++)
-			pos[(a[i].key >> shift) & 0xff]++;
-		if (pos[(a[0].key >> shift) & 0xff] == n)
-			continue;
-		for (int d = 0; d < 256; d++) {
-			size_t c = pos[d];
-
-			pos[d] = sum;
-			sum += c;
-		}
-		for (size_t i = 0; i < n; i++)
-			b[pos[(a[i].key >> shift) & 0xff]++] = a[i];
-		t = a;
-		a = b;
-		b = t;
-	}
-	free(b);
 	return a;
 }
 
 /* The cached group that had these very inputs, or NULL. */
 static struct mgroup *group_hit(struct xg_merge_cache *mc, __u64 key,
 				const struct xg_rule *rules, size_t nrules,
-				const struct mref *r, size_t n)
+				const struct kref *r, size_t n)
 {
 	const __u32 *at = xg_u64map_get(&mc->idx, key);
 	struct mgroup *g;
@@ -906,7 +897,7 @@ static struct mgroup *group_hit(struct xg_merge_cache *mc, __u64 key,
 /* Keeps what a group merged to (no L7 in it), in its old slot or a new. */
 static int group_keep(struct xg_merge_cache *mc, __u64 key,
 		      const struct xg_rule *rules, size_t nrules,
-		      const struct mref *r, size_t n,
+		      const struct kref *r, size_t n,
 		      const struct xg_policy_entry *v, size_t nv)
 {
 	const __u32 *old = xg_u64map_get(&mc->idx, key);
@@ -1011,7 +1002,7 @@ static int set_append(struct xg_policy_set *s, const struct xg_policy_entry *v,
 /* One group merged on its own: the same pipeline as the whole set's
  * (every step after the sort works group by group). */
 static int merge_group(const struct xg_rule *rules, size_t nrules,
-		       const struct mref *r, size_t n, xg_l7_union_fn l7_union,
+		       const struct kref *r, size_t n, xg_l7_union_fn l7_union,
 		       void *arg, struct xg_policy_set *g, struct xg_err *err)
 {
 	int ret = 0;
@@ -1037,7 +1028,7 @@ int xg_policy_compile_l7_cached(struct xg_merge_cache *mc,
 				xg_l7_union_fn l7_union, void *arg,
 				struct xg_policy_set *out, struct xg_err *err)
 {
-	struct mref *r;
+	struct kref *r;
 	int ret = 0;
 
 	if (!mc)
