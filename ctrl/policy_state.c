@@ -3,6 +3,7 @@
 #include <endian.h>
 #include <errno.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -947,11 +948,6 @@ static int group_keep(struct xg_merge_cache *mc, __u64 key,
 /* Groups no compile used since the last: gone; packed once most are. */
 static int merge_cache_sweep(struct xg_merge_cache *mc)
 {
-	struct xg_u64map idx = {};
-	size_t w = 0;
-	__u32 *slot;
-	bool added;
-
 	mc->live = 0;
 	for (size_t i = 0; i < mc->n; i++) {
 		if (mc->g[i].key && mc->g[i].epoch != mc->epoch)
@@ -960,23 +956,8 @@ static int merge_cache_sweep(struct xg_merge_cache *mc)
 	}
 	if (mc->n <= 2 * mc->live + 1024)
 		return 0;
-	if (xg_u64map_grow(&idx, mc->live + 16))
-		return -ENOMEM;
-	for (size_t i = 0; i < mc->n; i++) {
-		if (!mc->g[i].key)
-			continue;
-		slot = xg_u64map_put(&idx, mc->g[i].key, &added);
-		if (!slot) {
-			xg_u64map_free(&idx);
-			return -ENOMEM;
-		}
-		*slot = (__u32)w;
-		mc->g[w++] = mc->g[i];
-	}
-	mc->n = w;
-	xg_u64map_free(&mc->idx);
-	mc->idx = idx;
-	return 0;
+	return xg_slots_pack(mc->g, &mc->n, sizeof(*mc->g),
+			     offsetof(struct mgroup, key), &mc->idx);
 }
 
 static int set_append(struct xg_policy_set *s, const struct xg_policy_entry *v,

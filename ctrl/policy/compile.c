@@ -2106,11 +2106,6 @@ static struct src_out *slot_new(struct xg_compile_cache *k, __u32 *slot)
  * or left), and once most slots are free the rest are packed. */
 static int slots_sweep(struct xg_compile_cache *k)
 {
-	struct xg_u64map idx = {};
-	size_t w = 0;
-	__u32 *slot;
-	bool added;
-
 	k->live_outs = 0;
 	for (size_t i = 0; i < k->n_outs; i++) {
 		if (k->outs[i].gen && k->outs[i].epoch != k->epoch)
@@ -2119,23 +2114,8 @@ static int slots_sweep(struct xg_compile_cache *k)
 	}
 	if (k->n_outs <= 2 * k->live_outs + 64)
 		return 0;
-	if (xg_u64map_grow(&idx, k->live_outs + 16))
-		return -ENOMEM;
-	for (size_t i = 0; i < k->n_outs; i++) {
-		if (!k->outs[i].gen)
-			continue;
-		slot = xg_u64map_put(&idx, k->outs[i].gen, &added);
-		if (!slot) {
-			xg_u64map_free(&idx);
-			return -ENOMEM;
-		}
-		*slot = (__u32)w;
-		k->outs[w++] = k->outs[i];
-	}
-	k->n_outs = w;
-	xg_u64map_free(&k->out_idx);
-	k->out_idx = idx;
-	return 0;
+	return xg_slots_pack(k->outs, &k->n_outs, sizeof(*k->outs),
+			     offsetof(struct src_out, gen), &k->out_idx);
 }
 
 static int compile_source(struct cc *c, size_t s)

@@ -144,6 +144,46 @@ struct xg_bmap {
 
 /* A slot's tag: most probes then end without touching the key, which is
  * the cache miss in a table of a hundred thousand addresses. */
+/* Slots in an array (each `size` bytes, a u64 key at `key_off`; key 0
+ * marks a free slot) indexed by idx (key -> slot): packs the live ones
+ * to the front, in order, and rebuilds idx for them.  Returns 0, or
+ * -ENOMEM with nothing changed. */
+static inline int xg_slots_pack(void *slots, size_t *n, size_t size,
+				size_t key_off, struct xg_u64map *idx)
+{
+	struct xg_u64map nidx = {};
+	char *v = (char *)slots;
+	size_t w = 0, live = 0;
+	__u64 key;
+	__u32 *slot;
+	bool added;
+
+	for (size_t i = 0; i < *n; i++) {
+		memcpy(&key, v + i * size + key_off, sizeof(key));
+		live += key != 0;
+	}
+	if (xg_u64map_grow(&nidx, live + 16))
+		return -ENOMEM;
+	for (size_t i = 0; i < *n; i++) {
+		memcpy(&key, v + i * size + key_off, sizeof(key));
+		if (!key)
+			continue;
+		slot = xg_u64map_put(&nidx, key, &added);
+		if (!slot) {
+			xg_u64map_free(&nidx);
+			return -ENOMEM;
+		}
+		*slot = (__u32)w;
+		if (w != i)
+			memcpy(v + w * size, v + i * size, size);
+		w++;
+	}
+	*n = w;
+	xg_u64map_free(idx);
+	*idx = nidx;
+	return 0;
+}
+
 static inline __u8 xg_bmap_tag(__u64 h)
 {
 	return (__u8)(h >> 56) | 1;
