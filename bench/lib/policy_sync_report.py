@@ -9,11 +9,13 @@ results.jsonl: one object per measurement, "kind" saying which:
   first_start, sighup, restart_adopt, restart_empty
                  policy_sync_probe wait-apply (elapsed_s, last_apply_ms)
   compile        policy_compile_time (compile/sync p50 and p99, ...)
-each with policies and endpoints.
+each with policies and endpoints, and run (1..N: the sequence was run N
+times; every figure reported is the median over the runs).
 """
 import json
 import os
 import platform
+import statistics
 import sys
 
 TARGET_P99_MS = 10.0
@@ -33,28 +35,57 @@ def machine():
     return f"{platform.node()}: {os.cpu_count()} vCPU {cpu}, kernel {platform.release()}"
 
 
-def main():
+def medians(raw):
+    """One row per (kind, store, policies, endpoints): each number the
+    median over the runs; per_run keeps the p99 (or elapsed_s) of each."""
+    groups = {}
+    for r in raw:
+        k = (r["kind"], r.get("store"), r["policies"], r["endpoints"])
+        groups.setdefault(k, []).append(r)
     rows = []
+    for k, rs in groups.items():
+        m = dict(rs[0])
+        for f, v in rs[0].items():
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and f != "run":
+                vals = [x[f] for x in rs if isinstance(x.get(f), (int, float))]
+                med = statistics.median(vals)
+                m[f] = int(med) if isinstance(v, int) and med == int(med) else med
+        m["runs"] = len(rs)
+        m.pop("run", None)
+        for f in ("p99_ms", "elapsed_s"):
+            if f in rs[0]:
+                m[f + "_per_run"] = [x[f] for x in rs]
+        rows.append(m)
+    return rows
+
+
+def main():
+    raw = []
     with open(sys.argv[1]) as f:
         for line in f:
             line = line.strip()
             if line.startswith("{"):
-                rows.append(json.loads(line))
+                raw.append(json.loads(line))
+    rows = medians(raw)
+    n_runs = max((r["runs"] for r in rows), default=0)
     prefix, command, runtime = sys.argv[2], sys.argv[3], int(sys.argv[4])
     load0, load1 = sys.argv[5], sys.argv[6]
     res = {"command": command, "machine": machine(), "runtime_s": runtime,
            "loadavg_before": load0, "loadavg_after": load1,
            "targets": {"p99_ms": TARGET_P99_MS, "resync_s": TARGET_RESYNC_S}}
+    res["n_runs"] = n_runs
     md = ["# bench/policy_sync\n",
           f"Command: `{command}`  \nMachine: {machine()}  \n"
-          f"Run time: {runtime} s; load average before / after: {load0} / {load1}\n"]
+          f"Run time: {runtime} s; load average before / after: {load0} / {load1}  \n"
+          f"Every figure is the median of {n_runs} run(s) of the whole sequence, each on its "
+          "own documents, state and etcd prefix.\n"]
 
     lat = [r for r in rows if r["kind"] == "latency"]
     if lat:
         md.append("## Propagation latency: kvstore write to entry in the policy map\n")
         md.append("| store | policies | endpoints | updates | p50 ms | p90 ms | p99 ms | max ms "
-                  "| write p50 / p99 ms | xgated apply p50 / p99 ms |")
-        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
+                  "| write p50 / p99 ms | xgated apply p50 / p99 ms | p99 ms of each run |")
+        md.append("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
         for r in lat:
             n = f"{r['updates']:,}"
             if r.get("time_boxed"):
@@ -62,7 +93,8 @@ def main():
             md.append(f"| {r['store']} | {r['policies']:,} | {r['endpoints']:,} | {n} | "
                       f"{r['p50_ms']:.2f} | {r['p90_ms']:.2f} | {r['p99_ms']:.2f} | {r['max_ms']:.2f} | "
                       f"{r['write_p50_ms']:.2f} / {r['write_p99_ms']:.2f} | "
-                      f"{r['apply_p50_ms']:.1f} / {r['apply_p99_ms']:.1f} |")
+                      f"{r['apply_p50_ms']:.1f} / {r['apply_p99_ms']:.1f} | "
+                      + ", ".join(f"{x:.2f}" for x in r["p99_ms_per_run"]) + " |")
             key = f"{r['store']}_%s_ms_{r['policies']}"
             res[key % "p50"] = round(r["p50_ms"], 3)
             res[key % "p99"] = round(r["p99_ms"], 3)
@@ -87,14 +119,15 @@ def main():
     rs = [r for r in rows if r["kind"] in dict(kinds) and r["endpoints"] >= 10000]
     if rs:
         md.append("## Full resync\n")
-        md.append("| store | policies | endpoints | what | to first apply done, s | of it xgated's apply, ms |")
-        md.append("|---|---:|---:|---|---:|---:|")
+        md.append("| store | policies | endpoints | what | to first apply done, s | of it xgated's apply, ms | s in each run |")
+        md.append("|---|---:|---:|---|---:|---:|---|")
         for kind, what in kinds:
             for r in rs:
                 if r["kind"] != kind:
                     continue
                 md.append(f"| {r['store']} | {r['policies']:,} | {r['endpoints']:,} | {what} | "
-                          f"{r['elapsed_s']:.2f} | {r['last_apply_ms']:.0f} |")
+                          f"{r['elapsed_s']:.2f} | {r['last_apply_ms']:.0f} | "
+                          + ", ".join(f"{x:.2f}" for x in r["elapsed_s_per_run"]) + " |")
                 tag = f"{r['store']}_{kind}_s_{r['endpoints']}_endpoints"
                 res[tag] = round(r["elapsed_s"], 3)
         md.append("")
@@ -152,7 +185,8 @@ def main():
     for k in [k for k in res if k.startswith("resync_s_")]:
         met[k] = res[k] <= TARGET_RESYNC_S
     res["targets_met"] = met
-    res["runs"] = rows
+    res["runs"] = rows  # the medians, with each run's p99 / elapsed_s
+    res["raw_runs"] = raw
     md.append("## Reading these figures\n")
     md.append("xgated applies a change with a compile cache (ctrl/policy/compile.h): the "
               "endpoint stage and every unchanged policy file's compiled rules are reused, so "
