@@ -94,7 +94,8 @@ static int publish_rulesets(struct xgd *d, const struct xg_compiled *also,
  * documents' state. */
 static int apply(struct xgd *d, const struct timespec *oldest)
 {
-	struct xg_compile_src *src = NULL;
+	const struct xg_compile_index *idx = NULL;
+	const struct xg_compile_src *src;
 	struct xg_compiled c = {}, old;
 	struct xg_dp_sync_stats st = {};
 	struct xg_err err = {};
@@ -105,13 +106,14 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
-	ret = xg_docstore_sources(&d->docs, &src, &n);
+	src = xg_docstore_view(&d->docs, &n, &idx);
+	ret = src ? 0 : -ENOMEM;
 	/* without a cache (out of memory) every compile is a full one */
 	if (!d->ccache)
 		d->ccache = xg_compile_cache_new();
 	if (!ret)
-		ret = xg_compile_cached(d->ccache, src, n, id_fn, d, &c, &err);
-	free(src);
+		ret = xg_compile_indexed(d->ccache, src, n, idx, id_fn, d, &c,
+					 &err);
 	compile_ms = ms_since(&t0);
 	if (ret) {
 		xg_err_str(&err, msg, sizeof(msg));

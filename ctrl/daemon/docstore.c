@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <pthread.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,7 @@ static struct xg_docent *insert(struct xg_docstore *d, const char *key)
 			return NULL;
 		d->v = nv;
 		d->cap = nc;
+		d->view.stale = true; /* it points into the old array */
 	}
 	memmove(&d->v[pos + 1], &d->v[pos], (d->n - pos) * sizeof(*d->v));
 	memset(&d->v[pos], 0, sizeof(*d->v));
@@ -131,9 +133,104 @@ void xg_docstore_req_free(struct xg_docstore_req *r)
 	r->parsed = 0;
 }
 
+/* What kinds of documents a set holds: the view's index depends on
+ * these only, and on the generations of the sets with endpoints. */
+static unsigned kinds(const struct xg_doc_set *s)
+{
+	return (s->n_cnps ? 1u : 0) | (s->n_endpoints ? 2u : 0) |
+	       (s->n_services ? 4u : 0);
+}
+
+/* e's set is about to become next: keep the view or mark it stale. */
+static void view_put(struct xg_docstore *d, struct xg_docent *e,
+		     size_t n_before, const struct xg_doc_set *next)
+{
+	struct xg_docview *w = &d->view;
+
+	if (w->stale || !w->src)
+		return; /* built from scratch when asked for */
+	if (d->n != n_before || !e->has_set || kinds(&e->set) != kinds(next) ||
+	    (next->n_endpoints && !next->gen) ||
+	    w->idx.n_ep_gens == SIZE_MAX) {
+		w->stale = true;
+		return;
+	}
+	if (next->n_endpoints)
+		w->ep_gens[e->ep_at] = next->gen;
+}
+
+static void view_free(struct xg_docview *w)
+{
+	free(w->src);
+	free(w->pol);
+	free(w->svc);
+	free(w->ep_gens);
+	memset(w, 0, sizeof(*w));
+	w->stale = true;
+}
+
+static int view_build(struct xg_docstore *d)
+{
+	struct xg_docview *w = &d->view;
+	size_t n_ep = 0, n_pol = 0, n_svc = 0, k = 0;
+	bool gen0 = false;
+
+	if (w->cap < d->n + 1) {
+		size_t cap = d->n + 1 + d->n / 4;
+
+		view_free(w);
+		w->src = malloc(cap * sizeof(*w->src));
+		w->pol = malloc(cap * sizeof(*w->pol));
+		w->svc = malloc(cap * sizeof(*w->svc));
+		w->ep_gens = malloc(cap * sizeof(*w->ep_gens));
+		if (!w->src || !w->pol || !w->svc || !w->ep_gens) {
+			view_free(w);
+			return -ENOMEM;
+		}
+		w->cap = cap;
+	}
+	for (size_t i = 0; i < d->n; i++) {
+		struct xg_docent *e = &d->v[i];
+
+		if (!e->has_set)
+			continue;
+		w->src[k].name = e->key;
+		w->src[k].set = &e->set;
+		if (e->set.n_cnps)
+			w->pol[n_pol++] = (__u32)k;
+		if (e->set.n_services)
+			w->svc[n_svc++] = (__u32)k;
+		if (e->set.n_endpoints) {
+			gen0 |= !e->set.gen;
+			e->ep_at = (__u32)n_ep;
+			w->ep_gens[n_ep++] = e->set.gen;
+		}
+		k++;
+	}
+	w->n_src = k;
+	w->idx = (struct xg_compile_index){
+		.pol = w->pol, .n_pol = n_pol, .svc = w->svc, .n_svc = n_svc,
+		.ep_gens = w->ep_gens, .n_ep_gens = gen0 ? SIZE_MAX : n_ep,
+	};
+	w->stale = false;
+	return 0;
+}
+
+const struct xg_compile_src *xg_docstore_view(struct xg_docstore *d,
+					      size_t *n,
+					      const struct xg_compile_index **idx)
+{
+	if ((d->view.stale || !d->view.src) && view_build(d))
+		return NULL;
+	*n = d->view.n_src;
+	*idx = &d->view.idx;
+	return d->view.src;
+}
+
 int xg_docstore_put_req(struct xg_docstore *d, struct xg_docstore_req *r)
 {
 	struct xg_docent *e;
+	size_t n_before;
 	char msg[512];
 	int ret;
 
@@ -151,7 +248,10 @@ int xg_docstore_put_req(struct xg_docstore *d, struct xg_docstore_req *r)
 		parse_req(r);
 	ret = r->parsed == 1 ? 0 : r->parsed;
 	r->parsed = 0; /* the set is ours now */
+	n_before = d->n;
 	e = insert(d, r->key);
+	if (d->n != n_before)
+		d->view.stale = true; /* entries moved */
 	if (!e) {
 		if (!ret)
 			xg_doc_set_free(&r->set);
@@ -165,6 +265,7 @@ int xg_docstore_put_req(struct xg_docstore *d, struct xg_docstore_req *r)
 			e->error ? e->error : r->key);
 		return ret == -ENOMEM ? ret : -EINVAL;
 	}
+	view_put(d, e, n_before, &r->set);
 	if (e->has_set)
 		xg_doc_set_free(&e->set);
 	e->set = r->set;
@@ -210,6 +311,7 @@ int xg_docstore_del(struct xg_docstore *d, const char *key)
 	ent_free(d, e);
 	memmove(&d->v[pos], &d->v[pos + 1], (d->n - pos - 1) * sizeof(*d->v));
 	d->n--;
+	d->view.stale = true;
 	return had;
 }
 
@@ -232,6 +334,8 @@ size_t xg_docstore_sweep(struct xg_docstore *d)
 		gone++;
 	}
 	d->n = w;
+	if (gone)
+		d->view.stale = true;
 	return gone;
 }
 
@@ -264,5 +368,6 @@ void xg_docstore_free(struct xg_docstore *d)
 	for (size_t i = 0; i < d->n; i++)
 		ent_free(d, &d->v[i]);
 	free(d->v);
+	view_free(&d->view);
 	memset(d, 0, sizeof(*d));
 }

@@ -23,12 +23,27 @@ struct xg_docent {
 	size_t text_len; /* bytes in text */
 	char *error; /* the newest version's error, or NULL */
 	bool seen; /* during a resync */
+	__u32 ep_at; /* its place in the view's ep_gens (when it has endpoints) */
+};
+
+/* The compiler's view of the store (xg_docstore_view), kept between
+ * applies: with etcd every endpoint is a key of its own, and finding the
+ * policies among 110,000 sets on every apply would cost more than
+ * compiling the one that changed. */
+struct xg_docview {
+	struct xg_compile_src *src;
+	__u32 *pol, *svc;
+	unsigned long long *ep_gens;
+	size_t n_src, cap;
+	struct xg_compile_index idx;
+	bool stale; /* rebuilt by the next xg_docstore_view */
 };
 
 struct xg_docstore {
 	struct xg_docent *v; /* sorted by key */
 	size_t n, cap;
 	size_t n_errors; /* entries with an error */
+	struct xg_docview view;
 };
 
 /* Parses buf as the key's new version.  Returns 1 when what is enforced
@@ -72,9 +87,20 @@ int xg_docstore_del(struct xg_docstore *d, const char *key);
 void xg_docstore_mark(struct xg_docstore *d);
 size_t xg_docstore_sweep(struct xg_docstore *d);
 
-/* The good sets, for the compiler (valid until the next change). */
+/* The good sets, for the compiler (valid until the next change); *out
+ * is the caller's to free. */
 int xg_docstore_sources(const struct xg_docstore *d,
 			struct xg_compile_src **out, size_t *n);
+/*
+ * The same sets, and their index for xg_compile_indexed, both the store's
+ * and valid until the next put, delete or sweep.  A put over a key whose
+ * new version holds the same kinds of documents (policies, endpoints,
+ * services) as the old costs the view nothing; a key that comes or goes,
+ * or changes kinds, has it rebuilt here, once.  NULL without memory.
+ */
+const struct xg_compile_src *xg_docstore_view(struct xg_docstore *d,
+					      size_t *n,
+					      const struct xg_compile_index **idx);
 size_t xg_docstore_errors(const struct xg_docstore *d);
 void xg_docstore_free(struct xg_docstore *d);
 

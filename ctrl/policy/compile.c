@@ -147,8 +147,9 @@ struct cc {
 	 * where the CIDRs it names are in raw_cidrs */
 	/* the sources that hold policies, and services: at 110,000 sources
 	 * (etcd: a key per endpoint) walking them all is not free */
-	__u32 *pol, *svc;
+	const __u32 *pol, *svc;
 	size_t n_pol, n_svc;
+	__u32 *pol_own, *svc_own; /* when found here rather than given */
 	/* With a cache, per policy source (pol order): its slot in the
 	 * cache (1 +; 0: none), and where its CIDRs are in raw_cidrs */
 	struct xg_compile_cache *k;
@@ -2279,11 +2280,12 @@ static int index_sources(struct cc *c, unsigned long long **gens,
 			 size_t *n_gens)
 {
 	unsigned long long *g = NULL;
+	__u32 *pol, *svc;
 	size_t k = 0;
 
-	c->pol = malloc((c->n_src + 1) * sizeof(*c->pol));
-	c->svc = malloc((c->n_src + 1) * sizeof(*c->svc));
-	if (!c->pol || !c->svc)
+	c->pol = pol = c->pol_own = malloc((c->n_src + 1) * sizeof(*pol));
+	c->svc = svc = c->svc_own = malloc((c->n_src + 1) * sizeof(*svc));
+	if (!pol || !svc)
 		return -ENOMEM;
 	if (gens)
 		g = malloc((c->n_src + 1) * sizeof(*g));
@@ -2291,9 +2293,9 @@ static int index_sources(struct cc *c, unsigned long long **gens,
 		const struct xg_doc_set *set = c->src[s].set;
 
 		if (set->n_cnps)
-			c->pol[c->n_pol++] = (__u32)s;
+			pol[c->n_pol++] = (__u32)s;
 		if (set->n_services)
-			c->svc[c->n_svc++] = (__u32)s;
+			svc[c->n_svc++] = (__u32)s;
 		if (!g || !set->n_endpoints)
 			continue;
 		if (!set->gen) {
@@ -2340,22 +2342,39 @@ static int endpoint_stage(struct cc *c, struct xg_compile_cache *k,
 	return ret ?: build_postings(c);
 }
 
-/* Hands a complete endpoint stage back to the cache (or frees it). */
+/* After the compile: the endpoint stage goes back to the cache, keyed by
+ * gens (which it owns when gens_owned, else copies unless they are what
+ * it holds already: an endpoint stage hit). */
 static void endpoint_stage_keep(struct cc *c, struct xg_compile_cache *k,
-				unsigned long long *gens, size_t n_gens,
-				bool complete)
+				const unsigned long long *gens, size_t n_gens,
+				bool gens_owned, bool hit, bool complete)
 {
-	if (!k || !complete || n_gens == SIZE_MAX) {
-		ep_stage_free(&c->ep);
-		free(gens);
-		return;
+	unsigned long long *keep = NULL;
+
+	if (!k || !complete || n_gens == SIZE_MAX)
+		goto drop;
+	if (hit && k->gens && !gens_owned) {
+		keep = k->gens; /* the same generations: endpoint_stage */
+	} else if (gens_owned) {
+		keep = (unsigned long long *)gens;
+		gens_owned = false;
+	} else {
+		keep = dup_array(gens, n_gens, sizeof(*gens));
+		if (!keep && n_gens)
+			goto drop;
 	}
 	ep_stage_free(&k->ep);
-	free(k->gens);
+	if (k->gens != keep)
+		free(k->gens);
 	k->ep = c->ep;
-	k->gens = gens;
+	k->gens = keep;
 	k->n_gens = n_gens;
 	memset(&c->ep, 0, sizeof(c->ep));
+	return;
+drop:
+	ep_stage_free(&c->ep);
+	if (gens_owned)
+		free((void *)gens);
 }
 
 /* One origin per item: allocated at once; and room for the rules the
@@ -2388,22 +2407,34 @@ static int reserve_origins(struct cc *c)
 		       sizeof(*c->out->origins));
 }
 
-int xg_compile_cached(struct xg_compile_cache *k,
-		      const struct xg_compile_src *src, size_t n_src,
-		      xg_identity_fn id_fn, void *id_arg,
-		      struct xg_compiled *out, struct xg_err *err)
+int xg_compile_indexed(struct xg_compile_cache *k,
+		       const struct xg_compile_src *src, size_t n_src,
+		       const struct xg_compile_index *idx, xg_identity_fn id_fn,
+		       void *id_arg, struct xg_compiled *out,
+		       struct xg_err *err)
 {
 	struct xg_err dummy = {};
 	struct cc c = { .src = src, .n_src = n_src, .out = out,
 			.err = err ? err : &dummy };
-	unsigned long long *gens = NULL;
+	unsigned long long *found_gens = NULL;
+	const unsigned long long *gens = NULL;
 	size_t n_gens = SIZE_MAX;
-	bool ep_done, ep_hit, reuse;
-	int ret;
+	bool ep_done, ep_hit = false, reuse;
+	int ret = 0;
 
 	memset(out, 0, sizeof(*out));
 	xg_bmap_init(&c.ep.addrs, sizeof(struct xg_prefix));
-	ret = index_sources(&c, k ? &gens : NULL, &n_gens);
+	if (idx) {
+		c.pol = idx->pol;
+		c.n_pol = idx->n_pol;
+		c.svc = idx->svc;
+		c.n_svc = idx->n_svc;
+		gens = idx->ep_gens;
+		n_gens = idx->n_ep_gens;
+	} else {
+		ret = index_sources(&c, k ? &found_gens : NULL, &n_gens);
+		gens = found_gens;
+	}
 	ret = ret ?: endpoint_stage(&c, k, gens, n_gens, id_fn, id_arg,
 				    &ep_hit);
 	ep_done = !ret;
@@ -2434,9 +2465,9 @@ int xg_compile_cached(struct xg_compile_cache *k,
 	}
 	if (!ret && k)
 		cache_keep_env(&c, k, reuse);
-	endpoint_stage_keep(&c, k, gens, n_gens, ep_done);
-	free(c.pol);
-	free(c.svc);
+	endpoint_stage_keep(&c, k, gens, n_gens, !idx, ep_hit, ep_done);
+	free(c.pol_own);
+	free(c.svc_own);
 	free(c.found);
 	free(c.cspan);
 	free(c.raw_cidrs);
@@ -2451,6 +2482,14 @@ int xg_compile_cached(struct xg_compile_cache *k,
 	if (ret)
 		xg_compiled_free(out);
 	return ret;
+}
+
+int xg_compile_cached(struct xg_compile_cache *k,
+		      const struct xg_compile_src *src, size_t n_src,
+		      xg_identity_fn id_fn, void *id_arg,
+		      struct xg_compiled *out, struct xg_err *err)
+{
+	return xg_compile_indexed(k, src, n_src, NULL, id_fn, id_arg, out, err);
 }
 
 int xg_compile(const struct xg_compile_src *src, size_t n_src,

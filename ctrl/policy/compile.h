@@ -175,6 +175,33 @@ int xg_compile_cached(struct xg_compile_cache *k,
 		      const struct xg_compile_src *src, size_t n_src,
 		      xg_identity_fn id_fn, void *id_arg,
 		      struct xg_compiled *out, struct xg_err *err);
+
+/*
+ * What a compile first finds in its source list, for a caller that keeps
+ * it up to date between compiles (the daemon's document store does):
+ * with etcd every endpoint is its own key, and walking 110,000 sources
+ * to find the 10,000 with policies costs more than compiling the one
+ * policy that changed.  It must be exactly what the walk would find:
+ *  - pol, svc: the positions in src of the sets with policies and with
+ *    services, ascending;
+ *  - ep_gens: the generations of the sets with endpoints, in src order,
+ *    or n_ep_gens SIZE_MAX (ep_gens unused) when one of them has gen 0.
+ * The compiler only reads it, during the call.
+ */
+struct xg_compile_index {
+	const __u32 *pol, *svc;
+	size_t n_pol, n_svc;
+	const unsigned long long *ep_gens;
+	size_t n_ep_gens;
+};
+
+/* xg_compile_cached with the caller's index (NULL: found by walking). */
+int xg_compile_indexed(struct xg_compile_cache *k,
+		       const struct xg_compile_src *src, size_t n_src,
+		       const struct xg_compile_index *idx, xg_identity_fn id_fn,
+		       void *id_arg, struct xg_compiled *out,
+		       struct xg_err *err);
+
 struct xg_compile_cache_counts {
 	size_t endpoints_reused, endpoints_made; /* the endpoint stage */
 	size_t sources_reused, sources_compiled; /* sources with policies */

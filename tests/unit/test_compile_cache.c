@@ -648,6 +648,9 @@ struct world {
 	size_t n;
 	struct ids ids;
 	struct xg_compile_cache *k;
+	/* a second cache, compiled through with an index the test finds
+	 * (as the daemon's document store keeps one) */
+	struct xg_compile_cache *k_idx;
 	struct xg_compile_cache_counts last;
 	struct xg_compiled plain, cached; /* of the last step */
 };
@@ -677,7 +680,9 @@ static void world_init(struct world *w, const char *scen)
 {
 	w->scen = scen;
 	w->k = xg_compile_cache_new();
+	w->k_idx = xg_compile_cache_new();
 	assert_non_null(w->k);
+	assert_non_null(w->k_idx);
 }
 
 static void file_free(struct file *f)
@@ -697,6 +702,7 @@ static void world_free(struct world *w)
 	xg_compiled_free(&w->plain);
 	xg_compiled_free(&w->cached);
 	xg_compile_cache_free(w->k);
+	xg_compile_cache_free(w->k_idx);
 	for (size_t i = 0; i < w->n; i++)
 		file_free(w->f[i]);
 	ids_free(&w->ids);
@@ -847,6 +853,37 @@ static int src_cmp(const void *a, const void *b)
 		      ((const struct xg_compile_src *)b)->name);
 }
 
+/* What xg_compile_indexed is told instead of walking the sources: found
+ * here from the definition in compile.h. */
+struct index_buf {
+	__u32 pol[MAX_FILES], svc[MAX_FILES];
+	unsigned long long gens[MAX_FILES];
+	struct xg_compile_index idx;
+};
+
+static void index_of(const struct xg_compile_src *src, size_t n,
+		     struct index_buf *b)
+{
+	size_t n_gens = 0;
+	bool gen0 = false;
+
+	memset(b, 0, sizeof(*b));
+	for (size_t i = 0; i < n; i++) {
+		if (src[i].set->n_cnps)
+			b->pol[b->idx.n_pol++] = (__u32)i;
+		if (src[i].set->n_services)
+			b->svc[b->idx.n_svc++] = (__u32)i;
+		if (src[i].set->n_endpoints) {
+			gen0 |= !src[i].set->gen;
+			b->gens[n_gens++] = src[i].set->gen;
+		}
+	}
+	b->idx.pol = b->pol;
+	b->idx.svc = b->svc;
+	b->idx.ep_gens = b->gens;
+	b->idx.n_ep_gens = gen0 ? SIZE_MAX : n_gens;
+}
+
 static bool compiled_empty(const struct xg_compiled *c)
 {
 	static const struct xg_compiled zero;
@@ -897,6 +934,30 @@ static struct delta step(struct world *w, const char *what, int want)
 				     &e_plain);
 		r_cached = xg_compile_cached(w->k, src, w->n, id_get, &w->ids,
 					     &w->cached, &e_cached);
+	}
+	{
+		/* the same through the caller's index, on its own cache */
+		struct xg_compiled indexed;
+		struct xg_err e_idx = {};
+		struct index_buf *ib = malloc(sizeof(*ib));
+		int r_idx;
+
+		assert_non_null(ib);
+		index_of(src, w->n, ib);
+		r_idx = xg_compile_indexed(w->k_idx, src, w->n, &ib->idx, id_get,
+					   &w->ids, &indexed, &e_idx);
+		free(ib);
+		if (r_idx != want)
+			fail_msg("%s, step %d (%s): indexed compile returned %d, want %d: %s",
+				 w->scen, w->step, what, r_idx, want,
+				 xg_err_str(&e_idx, b1, sizeof(b1)));
+		if (!r_idx && !r_plain) {
+			if (diff_compiled(&w->plain, &indexed, why, sizeof(why)))
+				fail_msg("%s, step %d (%s): indexed differs from plain at %s",
+					 w->scen, w->step, what, why);
+			n_values++;
+		}
+		xg_compiled_free(&indexed);
 	}
 	free(zero); /* the cache must not keep pointers into gen-0 sets */
 

@@ -520,6 +520,148 @@ static void test_docstore_parse_ahead(void **state)
 	xg_docstore_free(&par);
 }
 
+/* A version of key k of one kind: 0 endpoint, 1 policy, 2 service,
+ * 3 endpoint and policy, 4 refused; v tells versions apart. */
+static void any_doc(char *buf, size_t len, int kind, int k, int v)
+{
+	static const char *const ep =
+		"apiVersion: xgate.io/v1\nkind: Endpoint\nmetadata:\n"
+		"  name: e%d\nspec:\n  addresses: [198.18.0.%d]\n"
+		"  labels:\n    app: a%d\n";
+	static const char *const pol =
+		"apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+		"metadata:\n  name: p%d\n  namespace: default\nspec:\n"
+		"  endpointSelector:\n    matchLabels:\n      app: a%d\n"
+		"  ingress:\n  - toPorts:\n    - ports:\n      - port: \"%d\"\n";
+	static const char *const svc =
+		"apiVersion: xgate.io/v1\nkind: Service\nmetadata:\n"
+		"  name: s%d\nspec:\n  addresses: [198.19.0.%d]\n"
+		"  ports:\n  - port: %d\n  backends:\n  - address: 198.19.0.11\n";
+	int n = 0;
+
+	switch (kind) {
+	case 0:
+		n = snprintf(buf, len, ep, k, 1 + k % 250, v);
+		break;
+	case 1:
+		n = snprintf(buf, len, pol, k, v % 3, 1 + v);
+		break;
+	case 2:
+		n = snprintf(buf, len, svc, k, 1 + k % 250, 1 + v);
+		break;
+	case 3:
+		n = snprintf(buf, len, ep, k, 1 + k % 250, v);
+		n += snprintf(buf + n, len - (size_t)n, "---\n");
+		n += snprintf(buf + n, len - (size_t)n, pol, k, v % 3, 1 + v);
+		break;
+	default:
+		n = snprintf(buf, len, "kind: Nonsense %d\n", v);
+	}
+	assert_true(n > 0 && (size_t)n < len);
+}
+
+/* The view must be what the sources and a walk over them give. */
+static void check_view(struct xg_docstore *d, int op)
+{
+	const struct xg_compile_index *idx = NULL;
+	const struct xg_compile_src *view;
+	struct xg_compile_src *src;
+	size_t n, nv = 0, n_pol = 0, n_svc = 0, n_ep = 0;
+
+	assert_int_equal(xg_docstore_sources(d, &src, &n), 0);
+	view = xg_docstore_view(d, &nv, &idx);
+	assert_non_null(view);
+	assert_non_null(idx);
+	if (nv != n)
+		fail_msg("op %d: the view has %zu sources, the store %zu", op, nv,
+			 n);
+	for (size_t i = 0; i < n; i++) {
+		const struct xg_doc_set *s = src[i].set;
+
+		if (view[i].name != src[i].name || view[i].set != s)
+			fail_msg("op %d: source %zu is %s in the view, %s in the store",
+				 op, i, view[i].name, src[i].name);
+		if (s->n_cnps && (n_pol >= idx->n_pol || idx->pol[n_pol++] != i))
+			fail_msg("op %d: %s (policies) is not at %zu of pol", op,
+				 src[i].name, n_pol - 1);
+		if (s->n_services &&
+		    (n_svc >= idx->n_svc || idx->svc[n_svc++] != i))
+			fail_msg("op %d: %s (services) is not at %zu of svc", op,
+				 src[i].name, n_svc - 1);
+		if (s->n_endpoints &&
+		    (n_ep >= idx->n_ep_gens || idx->ep_gens[n_ep++] != s->gen))
+			fail_msg("op %d: %s (endpoints): generation %zu is not its %llu",
+				 op, src[i].name, n_ep - 1, s->gen);
+	}
+	if (idx->n_pol != n_pol || idx->n_svc != n_svc || idx->n_ep_gens != n_ep)
+		fail_msg("op %d: the index counts %zu/%zu/%zu, the walk %zu/%zu/%zu",
+			 op, idx->n_pol, idx->n_svc, idx->n_ep_gens, n_pol, n_svc,
+			 n_ep);
+	free(src);
+}
+
+/* The view the store keeps for the compiler follows every kind of
+ * change: versions of the same kinds (kept in place), kinds changing,
+ * keys coming and going, refused versions, resyncs, parse-ahead puts. */
+static void test_docstore_view(void **state)
+{
+	enum { KEYS = 40, OPS = 3000 };
+	struct xg_docstore d = {};
+	char text[2048], key[32];
+	unsigned seed = 7;
+
+	check_view(&d, -1);
+	for (int op = 0; op < OPS; op++) {
+		int r = (int)(rand_r(&seed) % 100), k = (int)(rand_r(&seed) % KEYS);
+		int kind = (int)(rand_r(&seed) % 4), v = (int)(rand_r(&seed) % 4);
+
+		/* mostly new versions of the same kind: the in-place case;
+		 * now and then a refused one (which logs a warning) */
+		if (r < 60)
+			kind = k % 4;
+		if (op % 40 == 0)
+			kind = 4;
+		snprintf(key, sizeof(key), "k/%03d", k);
+		if (r < 85) {
+			any_doc(text, sizeof(text), kind, k, v);
+			xg_docstore_put(&d, key, text, strlen(text));
+		} else if (r < 93) {
+			xg_docstore_del(&d, key);
+		} else if (r < 97) {
+			/* a resync that finds two thirds of the keys */
+			xg_docstore_mark(&d);
+			for (int j = 0; j < KEYS; j++) {
+				if (j % 3 == op % 3)
+					continue;
+				snprintf(key, sizeof(key), "k/%03d", j);
+				any_doc(text, sizeof(text), j % 4, j, v);
+				xg_docstore_put(&d, key, text, strlen(text));
+			}
+			xg_docstore_sweep(&d);
+		} else {
+			struct xg_docstore_req rq[8];
+			static char t[8][2048], kk[8][32];
+
+			for (int j = 0; j < 8; j++) {
+				snprintf(kk[j], sizeof(kk[j]), "k/%03d",
+					 (k + j * 5) % KEYS);
+				any_doc(t[j], sizeof(t[j]), (k + j) % 5, k + j, v);
+				rq[j] = (struct xg_docstore_req){
+					.key = kk[j], .buf = t[j], .len = strlen(t[j])
+				};
+			}
+			xg_docstore_parse_ahead(&d, rq, 8, 2);
+			for (int j = 0; j < 8; j++)
+				xg_docstore_put_req(&d, &rq[j]);
+		}
+		/* not after every op: changes also pile up between views */
+		if (rand_r(&seed) % 3 == 0)
+			check_view(&d, op);
+	}
+	check_view(&d, OPS);
+	xg_docstore_free(&d);
+}
+
 static void test_docstore_del(void **state)
 {
 	struct xg_docstore d = {};
@@ -1140,6 +1282,7 @@ int main(void)
 		cmocka_unit_test(test_docstore_bad_keeps_good),
 		cmocka_unit_test(test_docstore_same_text),
 		cmocka_unit_test(test_docstore_parse_ahead),
+		cmocka_unit_test(test_docstore_view),
 		cmocka_unit_test(test_docstore_del),
 		cmocka_unit_test(test_docstore_resync),
 		cmocka_unit_test(test_docstore_sorted),
