@@ -1,10 +1,15 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-only
 #
-# live_drop.sh: bench/xdp_policy's live part.  For each receiver and each
-# N (rules or entries), fresh namespaces, then RUNS windows of SECONDS of
-# the single-flow and the 65,536-flow flood, interleaved.  Prints one
-# JSON object per (receiver, N, flood) with the medians, for
+# live_drop.sh: bench/xdp_policy's live part.  For each N (rules or
+# entries), fresh namespaces, then RUNS rounds; in each round every
+# receiver in turn is set up, takes one window of SECONDS of the
+# single-flow and one of the 65,536-flow flood, and is torn down.  Rounds
+# pair the receivers in time: this VM's generator rate wanders by 3x over
+# minutes, so xgate's rate over another's is only meaningful from windows
+# a few seconds apart (the report takes the median of per-round ratios).
+# The bare XDP_DROP, which has no rules, takes part at N = 1,000, the N the
+# ratios are taken at.  Prints one JSON object per window, for
 # bench/lib/xdp_policy_report.py; progress goes to stderr.
 #
 #   live_drop.sh [--quick]
@@ -13,8 +18,6 @@ set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=rig.sh
 source "$HERE/rig.sh"
-# shellcheck source=stats.sh
-source "$HERE/stats.sh"
 # shellcheck source=rx_xgate.sh
 source "$HERE/rx_xgate.sh"
 
@@ -30,35 +33,32 @@ fi
 
 rig_init >&2
 
-measure() { # receiver N
-	local rx=$1 n=$2 r flood
-	local -A off rec
-
-	rig_up >&2
-	rx_setup "$rx" "$n" >&2
-	for ((r = 1; r <= RUNS; r++)); do
-		for flood in single many; do
-			rig_flood "$flood"
-			rig_measure "$rx/$RIG_RX_N/$flood/$r" "$SECS" >&2
-			off[$flood]+="$RIG_OFFERED "
-			rec[$flood]+="$RIG_RECEIVED "
-		done
-	done
-	for flood in single many; do
-		# shellcheck disable=SC2086  # space-separated lists on purpose
-		printf '{"receiver": "%s", "rules": %s, "flood": "%s", "offered_mpps": %s, "received_mpps": %s, "runs": %d, "seconds": %d}\n' \
-			"$rx" "$n" "$([[ $flood == many ]] && echo newflows || echo single)" \
-			"$(stats_median ${off[$flood]})" "$(stats_median ${rec[$flood]})" "$RUNS" "$SECS"
-	done
-	rig_down >&2
+# "rules" is the round's N; "entries" what the receiver holds (nft_set
+# and xdp_filter at least the 256 flood sources, xdp_drop none).
+window() { # receiver N flood round
+	rig_flood "$3"
+	rig_measure "$1/$RIG_RX_N/$3/$4" "$SECS" >&2
+	printf '{"receiver": "%s", "rules": %d, "entries": %d, "flood": "%s", "round": %d, "offered_mpps": %s, "received_mpps": %s, "seconds": %d}\n' \
+		"$1" "$2" "$RIG_RX_N" "$([[ $3 == many ]] && echo newflows || echo single)" \
+		"$4" "$RIG_OFFERED" "$RIG_RECEIVED" "$SECS"
 }
 
-# The bare XDP_DROP program has no rules: once, as the ceiling.
-measure xdp_drop 1
 for n in "${NS[@]}"; do
+	rxs=()
+	((n == 1000)) && rxs+=(xdp_drop)
 	for rx in "${RECEIVERS[@]}"; do
 		# xdp-filter needs the 256 flood sources among its entries
 		[[ $rx == xdp_filter && $n -lt 256 ]] && continue
-		measure "$rx" "$n"
+		rxs+=("$rx")
 	done
+	rig_up >&2
+	for ((r = 1; r <= RUNS; r++)); do
+		for rx in "${rxs[@]}"; do
+			rx_setup "$rx" "$n" >&2
+			window "$rx" "$n" single "$r"
+			window "$rx" "$n" many "$r"
+			rx_teardown >&2
+		done
+	done
+	rig_down >&2
 done

@@ -5,13 +5,16 @@ figures the issue names (.json) and the plot's data (.dat).
 
 argv: ns.jsonl live.jsonl OUT_PREFIX COMMAND
 ns.jsonl: one object per (policy_entries, ipcache_prefixes) from
-build/bench/xdp_policy_ns.  live.jsonl: one object per (receiver, flood,
-rules) from bench/lib/live_drop.sh with offered/received Mpps medians.
+build/bench/xdp_policy_ns.  live.jsonl: one object per measurement window
+from bench/lib/live_drop.sh (receiver, rules, flood, round, offered and
+received Mpps).  The table gives each (receiver, rules, flood)'s medians;
+a ratio is the median over rounds of xgate's rate over the other's in
+the same round, windows seconds apart (the generator's rate wanders).
 """
 import json
 import os
 import platform
-import subprocess
+import statistics
 import sys
 
 
@@ -54,7 +57,15 @@ def main():
         for r in ns_rows:
             md.append(f"| {r['policy_entries']:,} | {r['ipcache_prefixes']:,} | "
                       f"{r['established_ns']:.0f} | {r['denied_ns']:.0f} | {r['new_flow_ns']:.0f} |")
-        ratios = {k: large[k] / small[k] for k in ("established_ns", "denied_ns", "new_flow_ns")}
+        def size_ratio(k):
+            """Largest tables over smallest: the median of per-run ratios
+            (the sizes take turns within each run), else of medians."""
+            a, b = large.get(k.replace("_ns", "_runs")), small.get(k.replace("_ns", "_runs"))
+            if a and b and len(a) == len(b):
+                return statistics.median(x / y for x, y in zip(a, b) if y > 0)
+            return large[k] / small[k]
+
+        ratios = {k: size_ratio(k) for k in ("established_ns", "denied_ns", "new_flow_ns")}
         res.update({
             "established_ns": large["established_ns"],
             "denied_ns": large["denied_ns"],
@@ -67,7 +78,8 @@ def main():
             "by_size": ns_rows,
         })
         md.append("")
-        md.append(f"Largest tables over smallest: " + ", ".join(
+        md.append(f"Largest tables over smallest (median of per-run ratios; the sizes take "
+                  f"turns within each run): " + ", ".join(
             f"{k.replace('_ns', '')} {v:.2f}x" for k, v in ratios.items()))
         md.append("Targets: established <= 60 ns, new flow <= 150 ns, largest within 1.3x of smallest.")
         md.append("New flows: a driver program stamps a new tuple per iteration and tail-calls "
@@ -78,37 +90,47 @@ def main():
                         f"{r['established_ns']} {r['denied_ns']} {r['new_flow_ns']}\n")
 
     if live_rows:
-        md.append("## Live drop rate on veth (median Mpps, offered / received at the DUT)\n")
-        md.append("| receiver | flood | rules | offered | received |")
-        md.append("|---|---|---:|---:|---:|")
-        for r in live_rows:
-            md.append(f"| {r['receiver']} | {r['flood']} | {r.get('rules', '-')} | "
-                      f"{r['offered_mpps']:.3f} | {r['received_mpps']:.3f} |")
+        groups = {}
+        for w in live_rows:
+            groups.setdefault((w["receiver"], w["rules"], w["flood"]), []).append(w)
+        summary = []
+        md.append("## Live drop rate on veth (median Mpps over rounds, offered / received at the DUT)\n")
+        md.append("| receiver | flood | rules | entries | offered | received | received per round |")
+        md.append("|---|---|---:|---:|---:|---:|---|")
+        for (recv, rules, flood), ws in groups.items():
+            row = {"receiver": recv, "rules": rules, "entries": ws[0].get("entries", rules),
+                   "flood": flood, "runs": len(ws),
+                   "offered_mpps": statistics.median(w["offered_mpps"] for w in ws),
+                   "received_mpps": statistics.median(w["received_mpps"] for w in ws)}
+            summary.append(row)
+            md.append(f"| {recv} | {flood} | {rules:,} | {row['entries']:,} | "
+                      f"{row['offered_mpps']:.3f} | {row['received_mpps']:.3f} | "
+                      + ", ".join(f"{w['received_mpps']:.2f}" for w in ws) + " |")
 
-        def rate(recv, flood, rules=None):
-            for r in live_rows:
-                if r["receiver"] == recv and r["flood"] == flood and \
-                        (rules is None or r.get("rules") == rules):
-                    return r["received_mpps"]
-            return None
+        def paired(other, flood, rules=1000):
+            """Median over rounds of xgate's received rate over other's."""
+            mine = {w["round"]: w["received_mpps"] for w in groups.get(("xgate", rules, flood), [])}
+            theirs = {w["round"]: w["received_mpps"] for w in groups.get((other, rules, flood), [])}
+            per = [mine[r] / theirs[r] for r in sorted(mine) if r in theirs and theirs[r] > 0]
+            return (round(statistics.median(per), 3) if per else None), [round(x, 3) for x in per]
 
-        def ratio(a, b):
-            return round(a / b, 3) if a and b else None
-
-        x1 = rate("xgate", "single", 1000) or rate("xgate", "single")
-        xn = rate("xgate", "newflows", 1000) or rate("xgate", "newflows")
-        res.update({
-            "live": live_rows,
-            "vs_xdp_drop": ratio(x1, rate("xdp_drop", "single")),
-            "vs_xdp_filter": ratio(xn, rate("xdp_filter", "newflows", 1000)),
-            "vs_nftables_set_1000": ratio(xn, rate("nft_set", "newflows", 1000)),
-            "vs_nftables_1000": ratio(xn, rate("nft_list", "newflows", 1000)),
-            "vs_iptables_1000": ratio(xn, rate("iptables", "newflows", 1000)),
-        })
+        figures = {
+            "vs_xdp_drop": ("xdp_drop", "single"),
+            "vs_xdp_filter": ("xdp_filter", "newflows"),
+            "vs_nftables_set_1000": ("nft_set", "newflows"),
+            "vs_nftables_1000": ("nft_list", "newflows"),
+            "vs_iptables_1000": ("iptables", "newflows"),
+        }
+        per_round = {}
+        res["live"] = summary
+        res["live_windows"] = live_rows
+        for name, (other, flood) in figures.items():
+            res[name], per_round[name] = paired(other, flood)
+        res["ratios_per_round"] = per_round
         md.append("")
-        md.append("Ratios (xgate's received rate over theirs, same run): " + ", ".join(
-            f"{k} {res[k]}" for k in ("vs_xdp_drop", "vs_xdp_filter", "vs_nftables_set_1000",
-                                      "vs_nftables_1000", "vs_iptables_1000")))
+        md.append("Ratios at 1,000 rules (median over rounds of xgate's received rate over theirs "
+                  "in the same round; per round in brackets): " + ", ".join(
+                      f"{k} {res[k]} [{', '.join(str(x) for x in per_round[k])}]" for k in figures))
         md.append("Targets: vs_xdp_drop >= 0.7 (single denied flow); vs_xdp_filter >= 1.2 and "
                   "vs_nftables_set_1000 >= 4 (65,536-source new-flow flood).\n")
 

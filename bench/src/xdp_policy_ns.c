@@ -245,9 +245,29 @@ static double new_flows_ns(int prog_fd, int n, __u32 base)
 	return sum / n;
 }
 
+#define NCONF 6 /* policies x prefixes */
+#define MAX_RUNS 9
+
+/* One table size, loaded for the whole run. */
+struct conf {
+	long policies, prefixes;
+	struct xg_datapath *dp;
+	int fd;
+	double est[MAX_RUNS], den[MAX_RUNS], nf[MAX_RUNS], ovh[MAX_RUNS];
+};
+
+static void print_runs(const char *name, const double *v, int n)
+{
+	printf(", \"%s\": [", name);
+	for (int i = 0; i < n; i++)
+		printf("%s%.1f", i ? ", " : "", v[i]);
+	printf("]");
+}
+
 int main(int argc, char **argv)
 {
 	long policies[] = { 10, 10000, 200000 }, prefixes[] = { 10, 1000000 };
+	static struct conf confs[NCONF];
 	int runs = 5, repeat = 2000000, flows = 20000;
 	/* New flows per measurement: all runs of a configuration together
 	 * (runs x this) stay well under the conntrack size set below, so
@@ -281,90 +301,111 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	pass_fd = bpf_program__fd(drv->progs.newflow_pass);
-	for (size_t pi = 0; pi < 3; pi++) {
-		for (size_t ii = 0; ii < 2; ii++) {
-			struct xg_loader_opts lo;
-			struct xg_datapath *dp;
-			struct xg_mapset *ms;
-			struct xg_err e = {};
-			double est[9], den[9], nf[9], ovh[9];
+	/* Every configuration is loaded first and the runs go round them:
+	 * this VM's speed wanders by tens of percent over a minute, so a
+	 * ratio between two sizes is only fair from runs seconds apart
+	 * (the report takes the median of per-run ratios). */
+	for (int c = 0; c < NCONF; c++) {
+		struct xg_loader_opts lo;
+		struct xg_err e = {};
+		struct xg_mapset *ms;
+		struct conf *k = &confs[c];
+
+		k->policies = policies[c / 2];
+		k->prefixes = prefixes[c % 2];
+		xg_loader_opts_default(&lo);
+		lo.pin_root = "";
+		lo.ipcache_max = 1100000;
+		lo.policy_max = 262144;
+		lo.ct_max = 4u << 20; /* 2M per CPU list: no eviction */
+		if (getenv("XG_BENCH_CT_MAX"))
+			lo.ct_max = (__u32)atol(getenv("XG_BENCH_CT_MAX"));
+		lo.cfg.fwd_mode = fwd;
+		lo.cfg.events_per_sec = events;
+		if (xg_dp_open(&lo, &k->dp, &e) || xg_dp_load(k->dp, &e)) {
+			fprintf(stderr, "load: %s\n", e.msg);
+			return 1;
+		}
+		ms = xg_dp_maps(k->dp);
+		k->fd = xg_dp_prog_fd(k->dp);
+		if (set_ip(ms, "198.18.0.0/24", ID_CLIENT) ||
+		    set_ip(ms, "198.18.0.99", ID_INTRUDER) ||
+		    set_ip(ms, "198.19.0.11", ID_SERVER) ||
+		    xg_txport_add(ms, if_nametoindex("b1")) ||
+		    fill_ipcache(ms, k->prefixes - 3) ||
+		    fill_policy(ms, k->policies)) {
+			fprintf(stderr, "filling tables failed\n");
+			return 1;
+		}
+	}
+	if (getenv("XG_BENCH_PROFILE_EST")) {
+		__u8 buf[2048];
+		size_t len;
+		int fd = confs[NCONF - 1].fd;
+
+		len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_SYN);
+		run_repeat(fd, buf, len, 1);
+		len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_ACK);
+		for (int k = 0; k < 30; k++)
+			run_repeat(fd, buf, len, 1000000);
+		return 0;
+	}
+	if (getenv("XG_BENCH_PROFILE")) {
+		/* a few seconds of new flows, for perf record */
+		for (int k = 0; k < 20; k++)
+			driven_ns(drv, confs[NCONF - 1].fd, 200000);
+		return 0;
+	}
+	for (int r = 0; r < runs; r++) {
+		for (int c = 0; c < NCONF; c++) {
+			struct conf *k = &confs[c];
 			__u8 buf[2048];
 			size_t len;
-			int fd;
+			int fd = k->fd;
 
-			xg_loader_opts_default(&lo);
-			lo.pin_root = "";
-			lo.ipcache_max = 1100000;
-			lo.policy_max = 262144;
-			lo.ct_max = 4u << 20; /* 2M per CPU list: no eviction */
-			if (getenv("XG_BENCH_CT_MAX"))
-				lo.ct_max = (__u32)atol(getenv("XG_BENCH_CT_MAX"));
-			lo.cfg.fwd_mode = fwd;
-			lo.cfg.events_per_sec = events;
-			if (xg_dp_open(&lo, &dp, &e) || xg_dp_load(dp, &e)) {
-				fprintf(stderr, "load: %s\n", e.msg);
-				return 1;
-			}
-			ms = xg_dp_maps(dp);
-			fd = xg_dp_prog_fd(dp);
-			if (set_ip(ms, "198.18.0.0/24", ID_CLIENT) ||
-			    set_ip(ms, "198.18.0.99", ID_INTRUDER) ||
-			    set_ip(ms, "198.19.0.11", ID_SERVER) ||
-			    xg_txport_add(ms, if_nametoindex("b1")) ||
-			    fill_ipcache(ms, prefixes[ii] - 3) ||
-			    fill_policy(ms, policies[pi])) {
-				fprintf(stderr, "filling tables failed\n");
-				return 1;
-			}
-			if (getenv("XG_BENCH_PROFILE_EST")) {
-				len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_SYN);
-				run_repeat(fd, buf, len, 1);
+			/* established: admit once, then repeat */
+			len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_SYN);
+			run_repeat(fd, buf, len, 1);
+			len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_ACK);
+			k->est[r] = run_repeat(fd, buf, len, (__u32)repeat);
+			/* denied: the intruder, repeated */
+			len = frame(buf, "198.18.0.99", 40001, 80, XG_TCP_SYN);
+			k->den[r] = run_repeat(fd, buf, len, (__u32)repeat);
+			k->nf[r] = driven_ns(drv, fd, (__u32)newflow_repeat);
+			k->ovh[r] = driven_ns(drv, pass_fd, (__u32)newflow_repeat);
+			if (getenv("XG_BENCH_DEBUG")) {
+				double sum = 0;
+
 				len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_ACK);
-				for (int k = 0; k < 30; k++)
-					run_repeat(fd, buf, len, 1000000);
-				return 0;
+				for (int f = 0; f < flows; f++)
+					sum += run_repeat(fd, buf, len, 1);
+				fprintf(stderr, "one syscall per packet: established %.1f ns, new flow %.1f ns\n",
+					sum / flows,
+					new_flows_ns(fd, flows, (__u32)((r * NCONF + c) * flows)));
 			}
-			if (getenv("XG_BENCH_PROFILE")) {
-				/* a few seconds of new flows, for perf record */
-				for (int k = 0; k < 20; k++)
-					driven_ns(drv, fd, 200000);
-				return 0;
-			}
-			for (int r = 0; r < runs; r++) {
-				/* established: admit once, then repeat */
-				len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_SYN);
-				run_repeat(fd, buf, len, 1);
-				len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_ACK);
-				est[r] = run_repeat(fd, buf, len, (__u32)repeat);
-				/* denied: the intruder, repeated */
-				len = frame(buf, "198.18.0.99", 40001, 80, XG_TCP_SYN);
-				den[r] = run_repeat(fd, buf, len, (__u32)repeat);
-				nf[r] = driven_ns(drv, fd, (__u32)newflow_repeat);
-				ovh[r] = driven_ns(drv, pass_fd, (__u32)newflow_repeat);
-				if (getenv("XG_BENCH_DEBUG")) {
-					double sum = 0;
-
-					len = frame(buf, "198.18.0.20", 40000, 80, XG_TCP_ACK);
-					for (int k = 0; k < flows; k++)
-						sum += run_repeat(fd, buf, len, 1);
-					fprintf(stderr, "one syscall per packet: established %.1f ns, new flow %.1f ns\n",
-						sum / flows, new_flows_ns(fd, flows, (__u32)(r * flows)));
-				}
-			}
-			{
-				double o = median(ovh, runs);
-				double n = median(nf, runs);
-
-				printf("{\"policy_entries\": %ld, \"ipcache_prefixes\": %ld, "
-				       "\"established_ns\": %.1f, \"denied_ns\": %.1f, "
-				       "\"new_flow_ns\": %.1f, \"new_flow_driven_ns\": %.1f, "
-				       "\"driver_ns\": %.1f, \"runs\": %d}\n",
-				       policies[pi], prefixes[ii], median(est, runs),
-				       median(den, runs), n - o, n, o, runs);
-				fflush(stdout);
-			}
-			xg_dp_close(dp);
 		}
+	}
+	for (int c = 0; c < NCONF; c++) {
+		struct conf *k = &confs[c];
+		double nfo[MAX_RUNS];
+		double o, n;
+
+		for (int r = 0; r < runs; r++)
+			nfo[r] = k->nf[r] - k->ovh[r];
+		o = median(k->ovh, runs);
+		n = median(k->nf, runs);
+		printf("{\"policy_entries\": %ld, \"ipcache_prefixes\": %ld, "
+		       "\"established_ns\": %.1f, \"denied_ns\": %.1f, "
+		       "\"new_flow_ns\": %.1f, \"new_flow_driven_ns\": %.1f, "
+		       "\"driver_ns\": %.1f, \"runs\": %d",
+		       k->policies, k->prefixes, median(k->est, runs),
+		       median(k->den, runs), n - o, n, o, runs);
+		print_runs("established_runs", k->est, runs);
+		print_runs("denied_runs", k->den, runs);
+		print_runs("new_flow_runs", nfo, runs);
+		printf("}\n");
+		fflush(stdout);
+		xg_dp_close(k->dp);
 	}
 	return 0;
 }
