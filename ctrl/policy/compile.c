@@ -1624,6 +1624,7 @@ static int keep_open(struct cc *c)
 {
 	struct xg_u64map opened = {}; /* (subject, dir) given one here */
 	size_t n = c->out->n_rules;
+	__u64 last = 0;
 	int ret = 0;
 	bool added;
 
@@ -1632,6 +1633,11 @@ static int keep_open(struct cc *c)
 		struct l4 all = { .proto = 0, .lo = 0, .hi = 65535 };
 		__u64 k = subj_dir(r->subject, r->dir);
 
+		/* runs of rules share their subject: one probe a run (the
+		 * sets are too big for the cache at 10,000 policies) */
+		if (i && k == last)
+			continue;
+		last = k;
 		if (xg_u64map_get(&c->enf_set, k))
 			continue;
 		/* one allow-everything per subject and direction */
@@ -1889,6 +1895,10 @@ struct xg_compile_cache {
 	/* the merge into policy-map entries, group by group */
 	struct xg_merge_cache *merge;
 	size_t hits, misses, src_hits, src_misses;
+	/* The last compile's enforced pairs: one change moves few, so the
+	 * next compile sizes its set for them at once rather than growing
+	 * it ten times over. */
+	size_t n_enf_hint;
 };
 
 static void src_out_free(struct src_out *o)
@@ -2446,6 +2456,9 @@ int xg_compile_indexed(struct xg_compile_cache *k,
 		!memcmp(k->cidrs, c.cidrs, c.n_cidrs * sizeof(*c.cidrs));
 	ret = ret ?: ipc_and_idents(&c, k, reuse);
 	ret = ret ?: reserve_origins(&c);
+	/* a hint: without the memory the set grows as it goes */
+	if (!ret && k && k->n_enf_hint)
+		(void)xg_u64map_grow(&c.enf_set, k->n_enf_hint);
 	ret = ret ?: compile_sources(&c, k, reuse);
 	ret = ret ?: keep_open(&c);
 	ret = ret ?: compile_services(&c);
@@ -2463,8 +2476,10 @@ int xg_compile_indexed(struct xg_compile_cache *k,
 		if (ret)
 			xg_err_set(c.err, "policies", "out of memory");
 	}
-	if (!ret && k)
+	if (!ret && k) {
 		cache_keep_env(&c, k, reuse);
+		k->n_enf_hint = out->n_enf;
+	}
 	endpoint_stage_keep(&c, k, gens, n_gens, !idx, ep_hit, ep_done);
 	free(c.pol_own);
 	free(c.svc_own);
