@@ -2090,15 +2090,26 @@ static int find_sources(struct cc *c, struct xg_compile_cache *k)
 	c->cspan = calloc(c->n_pol + 1, sizeof(*c->cspan));
 	if (!c->found || !c->cspan)
 		return -ENOMEM;
-	for (size_t p = 0; p < c->n_pol; p++) {
+	/* Sources come in the order their slots were made in, mostly: try
+	 * the slot after the last one found before the index (at 10,000
+	 * policies a probe of it is a cache miss). */
+	for (size_t p = 0, next = 0; p < c->n_pol; p++) {
 		const struct xg_doc_set *set = c->src[c->pol[p]].set;
 		const __u32 *at;
+		size_t i;
 
 		if (!set->gen)
 			continue;
-		at = xg_u64map_get(&k->out_idx, set->gen);
-		if (at && k->outs[*at].gen == set->gen)
-			c->found[p] = *at + 1;
+		if (next < k->n_outs && k->outs[next].gen == set->gen) {
+			i = next;
+		} else {
+			at = xg_u64map_get(&k->out_idx, set->gen);
+			if (!at || k->outs[*at].gen != set->gen)
+				continue;
+			i = *at;
+		}
+		c->found[p] = (__u32)i + 1;
+		next = i + 1;
 	}
 	return 0;
 }
