@@ -133,6 +133,13 @@ def main():
                       f"{k} {res[k]} [{', '.join(str(x) for x in per_round[k])}]" for k in figures))
         md.append("Targets: vs_xdp_drop >= 0.7 (single denied flow); vs_xdp_filter >= 1.2 and "
                   "vs_nftables_set_1000 >= 4 (65,536-source new-flow flood).\n")
+        md.append("Reading these: the generator (xgate-pktgen on live frames) writes each frame's "
+                  "head on one core and the receiver runs on the other.  A receiver that reads "
+                  "the headers (every one here but the bare XDP_DROP) pays a cross-core cache "
+                  "miss per packet and slows the generator down too: compare the offered rates. "
+                  "A NIC's DMA leaves data cold as well, but it does not slow down.  Rates are "
+                  "of one veth queue on a 2-vCPU VM whose speed wanders over minutes, hence "
+                  "the paired rounds.\n")
 
     with open(prefix + ".md", "w") as f:
         f.write("\n".join(md) + "\n")
