@@ -37,6 +37,27 @@ else
 	[[ -e ${tests[0]} ]] || tests=()
 fi
 
+# A test killed outright (SIGKILL: no trap runs) leaves its lab behind.
+# The labs tests make are named after their process (lib.sh: xgt<pid>,
+# xe<x><pid>, with a letter after); take down those whose process is
+# gone, so a shared machine does not collect namespaces run after run.
+reap_stale_labs()
+{
+	local d name pid
+
+	for d in /run/xgate-lab/*/; do
+		[[ -d $d ]] || continue
+		name=$(basename "$d")
+		[[ $name =~ ^(xgt|xe[a-z])([0-9]+)[a-z]?$ ]] || continue
+		pid=${BASH_REMATCH[2]}
+		kill -0 "$pid" 2>/dev/null && continue
+		echo "reaping lab $name: the test process $pid that made it is gone"
+		XG_LAB_PREFIX=$name "$here/../../tools/lab.sh" down >/dev/null 2>&1 ||
+			echo "reaping lab $name failed" >&2
+	done
+}
+reap_stale_labs
+
 logdir=$(mktemp -d /tmp/xgate-integration.XXXXXX)
 # An interrupt stops the running test (by its PID; it cleans up on TERM)
 # and then us.
