@@ -882,6 +882,12 @@ static const struct key maps_keys[] = {
 	 .min = MAGLEV_M_MIN,
 	 .max = XG_MAGLEV_M_MAX,
 	 .unit = "slots"},
+	{.name = "verdict_cache",
+	 .fn = key_pow2,
+	 .off = OFF(maps.verdict_cache),
+	 .min = 0,
+	 .max = XG_CONF_VCACHE_MAX,
+	 .unit = "slots"},
 	{.name = NULL},
 };
 
@@ -1276,6 +1282,7 @@ void xg_conf_default(struct xg_conf *c)
 	c->maps.services = XG_SVC_MAX;
 	c->maps.backends = XG_BACKENDS_MAX;
 	c->maps.maglev_table_size = XG_MAGLEV_M;
+	c->maps.verdict_cache = def.vcache_slots;
 
 	c->timeouts.tcp_syn = def.ct_tcp_syn_s;
 	c->timeouts.tcp_established = def.ct_tcp_est_s;
@@ -1340,6 +1347,7 @@ void xg_conf_to_loader_opts(const struct xg_conf *c, struct xg_loader_opts *o)
 	o->cfg.deny_cache_s = c->timeouts.deny_cache;
 	o->cfg.frag_s = c->timeouts.fragments;
 	o->cfg.maglev_m = c->maps.maglev_table_size;
+	o->cfg.vcache_slots = c->maps.verdict_cache;
 }
 
 const char *xg_kv_type_str(enum xg_kv_type t)

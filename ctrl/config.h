@@ -30,6 +30,7 @@
 #define XG_CONF_PREFIX_MAX 127
 /* Bigger maps than this are a typo: 2^26 conntrack entries are ~5 GiB. */
 #define XG_CONF_MAP_MAX (1u << 26)
+#define XG_CONF_VCACHE_MAX (1u << 16) /* verdict cache slots per CPU */
 /* LRU maps keep per-CPU free lists; far below this they thrash. */
 #define XG_CONF_MAP_MIN 1024u
 /* The file is read whole; a config this large is not a config. */
@@ -72,6 +73,7 @@ struct xg_conf {
 		__u32 ipcache, policy, conntrack, fragments, deny_cache;
 		__u32 services, backends; /* services: also reverse NAT, tables */
 		__u32 maglev_table_size; /* a prime */
+		__u32 verdict_cache; /* slots per CPU, a power of two; 0: off */
 	} maps;
 	struct { /* seconds */
 		__u32 tcp_syn, tcp_established, tcp_close, other, deny_cache,

@@ -124,6 +124,20 @@ static int check_pin_root(const char *root, struct xg_err *err)
 	return 0;
 }
 
+/* The verdict cache has one slot per hash value: a power of two, or 0
+ * for none (the map keeps one slot, never looked up). */
+static int set_vcache(struct xg_datapath *dp, __u32 slots, struct xg_err *err)
+{
+	if (slots & (slots - 1)) {
+		xg_err_set(err, "datapath",
+			   "verdict cache: %u slots is not a power of two",
+			   slots);
+		return -EINVAL;
+	}
+	return bpf_map__set_max_entries(dp->skel->maps.xg_vcache,
+					slots ? slots : 1);
+}
+
 /* Every inner table of a map-in-map must match the template the program
  * was loaded with, so the table size is fixed per load.  The template is
  * made here rather than resized through bpf_map__inner_map(): libbpf 1.1
@@ -275,6 +289,9 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 	SET_MAX(svc_max, xg_maglev);
 	SET_MAX(backends_max, xg_backends);
 #undef SET_MAX
+	ret = set_vcache(dp, o->cfg.vcache_slots, err);
+	if (ret)
+		goto fail_skel;
 	ret = set_maglev_m(dp, o->cfg.maglev_m, err);
 	if (ret)
 		goto fail_skel;
@@ -289,6 +306,9 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 	 * devmap could never be reused.  It is derived state (the legs we
 	 * attach to), rebuilt on every attach, so it is not pinned. */
 	bpf_map__set_pin_path(dp->skel->maps.xg_txports, NULL);
+	/* Derived state too, valid for one policy revision at a time; and
+	 * its size may change with any restart. */
+	bpf_map__set_pin_path(dp->skel->maps.xg_vcache, NULL);
 	*out = dp;
 	return 0;
 fail_skel:

@@ -34,6 +34,7 @@
 #define XG_MAP_TXPORTS   "xg_txports"
 #define XG_MAP_XSKS      "xg_xsks"
 #define XG_MAP_IFSLOTS   "xg_ifslots"
+#define XG_MAP_VCACHE    "xg_vcache"
 
 /* ---- default map sizes (load-time settings; see ctrl/loader.h) ---- */
 #ifndef XG_IPCACHE_MAX
@@ -50,6 +51,10 @@
  * denied flows.  Sized above a 65,536-source flood per CPU list, so such a
  * flood is answered from the cache once each source has been judged. */
 #define XG_DENYCACHE_MAX (256u << 10)
+#endif
+#ifndef XG_VCACHE_SLOTS
+/* Verdict cache slots per CPU (a power of two; 0 turns the cache off). */
+#define XG_VCACHE_SLOTS 4096u
 #endif
 #ifndef XG_FRAG_MAX
 #define XG_FRAG_MAX (64u << 10) /* first-fragment port records (LRU) */
@@ -270,6 +275,29 @@ struct xg_hot_deny {
 	struct xg_deny_entry deny;
 };
 
+/* Verdict cache (xdp/vcache.h): per CPU, direct-mapped, one slot per
+ * hash of (source, destination, protocol, policy port) holding what the
+ * identity and policy lookups answered for it under one policy revision.
+ * A new flow from a pair already judged (another source port of the same
+ * client, say) skips the ipcache and policy tries and the deny cache.
+ * One cache line a slot; not pinned: derived state, refilled on demand. */
+struct xg_vcache_slot {
+	__u8 saddr[16];
+	__u8 daddr[16];
+	__u8 family; /* 0: empty slot */
+	__u8 proto;
+	__be16 port; /* the policy port (ICMP: type and code) */
+	__u32 policy_rev;
+	__u32 src_identity;
+	__u32 dst_identity;
+	__u32 l7_ruleset;
+	__u32 l7_egress;
+	__u32 cookie;
+	__u8 allowed;
+	__u8 reason; /* enum xg_drop_reason, when !allowed */
+	__u16 pad;
+};
+
 /* Scratch for replies the datapath writes itself (xdp/reply.h): the
  * quoted start of a datagram in an ICMP error. */
 #define XG_REPLY_QUOTE 128 /* IPv4: header + 8 bytes always fit */
@@ -455,6 +483,8 @@ struct xg_config {
 	__u32 deny_cache_s;
 	__u32 frag_s;
 	__u32 maglev_m; /* slots per Maglev table (a prime); 0: XG_MAGLEV_M */
+	__u32 vcache_slots; /* verdict cache slots per CPU, a power of two;
+			     * 0: no verdict cache */
 };
 
 #define XG_CONFIG_DEFAULT                                                      \
@@ -463,7 +493,7 @@ struct xg_config {
 		.verdict_events = 1, .ct_tcp_syn_s = 60,                       \
 		.ct_tcp_est_s = 21600, .ct_tcp_close_s = 10,                   \
 		.ct_other_s = 60, .deny_cache_s = 10, .frag_s = 30,            \
-		.maglev_m = XG_MAGLEV_M,                                       \
+		.maglev_m = XG_MAGLEV_M, .vcache_slots = XG_VCACHE_SLOTS,      \
 	}
 
 /* ---- drop reasons: one list for counters, events and `xgatectl monitor` ----

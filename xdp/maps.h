@@ -31,6 +31,9 @@ XG_MAP(xg_verdicts, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_counter,
        XG_VERDICT_SLOTS);
 XG_MAP(xg_evrate, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_evrate, 1);
 XG_MAP(xg_hotdeny, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_hot_deny, 1);
+/* Sized by the loader from xg_cfg.vcache_slots (1 when the cache is off). */
+XG_MAP(xg_vcache, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_vcache_slot,
+       XG_VCACHE_SLOTS);
 XG_MAP(xg_reply_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32,
        struct xg_reply_scratch, 1);
 XG_MAP(xg_quote_scratch, BPF_MAP_TYPE_PERCPU_ARRAY, __u32, struct xg_quote, 1);

@@ -18,6 +18,7 @@
 #include "lb.h"
 #include "reply.h"
 #include "icmp_err.h"
+#include "vcache.h"
 
 XG_INLINE int xg_is_icmp6_nd(const struct xg_pkt *pkt)
 {
@@ -34,15 +35,6 @@ XG_INLINE __u32 xg_policy_rev(void)
 	return rt ? rt->policy_rev : 0;
 }
 
-/* What a judgment needs and gives: BPF calls take five arguments. */
-struct xg_judgment {
-	const __u8 *src, *dst; /* original direction */
-	__u8 family, proto;
-	__be16 port;
-	__u32 src_id, dst_id; /* out */
-	struct xg_verdict_info vi; /* out */
-};
-
 /* Judge a flow in its original direction: identities, then policy.  A
  * subprogram: only new flows and re-checks come here, and its LPM keys
  * would otherwise sit in the packet path's stack frame. */
@@ -51,6 +43,17 @@ XG_NOINLINE void xg_judge(struct xg_judgment *j)
 	j->src_id = xg_identity_of(j->src, j->family);
 	j->dst_id = xg_identity_of(j->dst, j->family);
 	xg_policy_check(j->src_id, j->dst_id, j->proto, j->port, &j->vi);
+}
+
+/* xg_judge through the verdict cache, for re-checks: a revision bump
+ * re-judges every established flow, most of them between pairs already
+ * judged under the new revision. */
+XG_INLINE void xg_judge_cached(struct xg_judgment *j, __u32 rev)
+{
+	if (xg_vcache_probe(j, rev))
+		return;
+	xg_judge(j);
+	xg_vcache_fill(j, rev);
 }
 
 XG_INLINE int xg_deny_valid(const struct xg_deny_entry *d, __u32 rev, __u64 now,
@@ -73,7 +76,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 	__u64 now = xg_ktime_coarse_ns();
 	__u16 reason = XG_DROP_NONE;
 	__u8 verdict = XG_VERDICT_PASS;
-	int act = XDP_PASS, swapped, is_reply, to_l7 = 0, admitted = 0;
+	int act = XDP_PASS, swapped, is_reply, to_l7 = 0, admitted = 0, vhit;
 
 	reason = (__u16)xg_parse(ctx, &pkt);
 	if (reason != XG_DROP_NONE)
@@ -146,7 +149,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 				.proto = pkt.proto, .port = ce->policy_port,
 			};
 
-			xg_judge(&j);
+			xg_judge_cached(&j, rev);
 			src_id = j.src_id;
 			dst_id = j.dst_id;
 			vi = j.vi;
@@ -188,19 +191,6 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 		goto deliver;
 	}
 
-	de = xg_map_lookup(&xg_denycache, &key);
-	if (de && xg_deny_valid(de, rev, now, swapped)) {
-		if (hot) {
-			hot->key = key;
-			hot->deny = *de;
-		}
-		reason = de->reason;
-		src_id = de->src_identity;
-		dst_id = de->dst_identity;
-		vi.cookie = de->cookie;
-		goto drop_flow;
-	}
-
 new_flow:
 	{
 		struct xg_judgment j = {
@@ -208,7 +198,25 @@ new_flow:
 			.proto = pkt.proto, .port = pkt.policy_port,
 		};
 
-		xg_judge(&j);
+		vhit = xg_vcache_probe(&j, rev);
+		if (!vhit) {
+			/* Judged before, but its pair's slot has been taken
+			 * since: the deny cache still knows it. */
+			de = xg_map_lookup(&xg_denycache, &key);
+			if (de && xg_deny_valid(de, rev, now, swapped)) {
+				if (hot) {
+					hot->key = key;
+					hot->deny = *de;
+				}
+				reason = de->reason;
+				src_id = de->src_identity;
+				dst_id = de->dst_identity;
+				vi.cookie = de->cookie;
+				goto drop_flow;
+			}
+			xg_judge(&j);
+			xg_vcache_fill(&j, rev);
+		}
 		src_id = j.src_id;
 		dst_id = j.dst_id;
 		vi = j.vi;
@@ -225,7 +233,11 @@ new_flow:
 			.swapped = (__u16)swapped,
 		};
 
-		xg_map_update(&xg_denycache, &key, &nd, BPF_ANY);
+		/* A cache hit needs no deny-cache entry: its slot answers
+		 * the next flow of the pair, and a flood of new source
+		 * ports must not churn an LRU. */
+		if (!vhit)
+			xg_map_update(&xg_denycache, &key, &nd, BPF_ANY);
 		if (hot) {
 			hot->key = key;
 			hot->deny = nd;

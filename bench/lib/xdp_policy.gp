@@ -13,4 +13,5 @@ set grid ytics
 set yrange [0:*]
 plot "bench/results/xdp_policy.dat" using 2:xtic(1) title "established", \
      "" using 3 title "denied", \
-     "" using 4 title "new flow"
+     "" using 4 title "new flow", \
+     "" using 5 title "new flow, judged in full"

@@ -477,8 +477,12 @@ int xg_dp_sync_apply(struct xg_dp_sync *s, struct xg_mapset *ms,
 		s->n_ipc = s->cap_ipc = c->n_ipc;
 	}
 	/* 5. a changed identity or service changes verdicts too (services
-	 * bump on their own, in services.c) */
-	if ((st->ipc_written || st->ipc_deleted) && !pst.written && !pst.deleted)
+	 * bump on their own, in services.c).  Identities deleted in step 4
+	 * went after the policy's bump: conntrack re-checks and verdict-cache
+	 * slots made in between still hold them, so they take a bump of
+	 * their own. */
+	if (st->ipc_deleted ||
+	    (st->ipc_written && !pst.written && !pst.deleted))
 		err = xg_policy_rev_bump(ms, &st->revision);
 	else
 		err = xg_policy_rev_get(ms, &st->revision);

@@ -52,6 +52,7 @@ static void test_shipped(void **state)
 	assert_int_equal(c.maps.fragments, 65536);
 	assert_int_equal(c.maps.deny_cache, 262144);
 	assert_int_equal(c.maps.maglev_table_size, 16381);
+	assert_int_equal(c.maps.verdict_cache, 4096);
 	assert_int_equal(c.timeouts.tcp_syn, 60);
 	assert_int_equal(c.timeouts.tcp_established, 21600);
 	assert_int_equal(c.timeouts.tcp_close, 10);
@@ -93,6 +94,7 @@ static void test_shipped(void **state)
 	assert_int_equal(o.cfg.deny_cache_s, 10);
 	assert_int_equal(o.cfg.frag_s, 30);
 	assert_int_equal(o.cfg.maglev_m, 16381);
+	assert_int_equal(o.cfg.vcache_slots, 4096);
 	xg_conf_free(&c);
 }
 
@@ -120,6 +122,7 @@ static void check_defaults(const struct xg_conf *c)
 	assert_int_equal(c->maps.fragments, XG_FRAG_MAX);
 	assert_int_equal(c->maps.deny_cache, XG_DENYCACHE_MAX);
 	assert_int_equal(c->maps.maglev_table_size, XG_MAGLEV_M);
+	assert_int_equal(c->maps.verdict_cache, XG_VCACHE_SLOTS);
 	assert_int_equal(c->timeouts.tcp_syn, def.ct_tcp_syn_s);
 	assert_int_equal(c->timeouts.tcp_established, def.ct_tcp_est_s);
 	assert_int_equal(c->timeouts.tcp_close, def.ct_tcp_close_s);
@@ -198,7 +201,8 @@ static void test_forms(void **state)
 		"  endpoints = \"https://etcd.example:2379\";\n"
 		"  prefix = \"/\"; timeout_ms = 100; };\n"
 		"maps = { ipcache = 0x100000; policy = 1048576L;\n"
-		"  conntrack = 67108864; maglev_table_size = 131071; };\n"
+		"  conntrack = 67108864; maglev_table_size = 131071;\n"
+		"  verdict_cache = 0; };\n"
 		"api = { metrics = \"[::1]:9966\"; };\n"
 		"fastpath = { queues = 4; busy_poll = true; };\n"
 		"log = { level = \"debug\"; };\n";
@@ -227,6 +231,7 @@ static void test_forms(void **state)
 	assert_int_equal(c.maps.policy, 1048576);
 	assert_int_equal(c.maps.conntrack, 1 << 26);
 	assert_int_equal(c.maps.maglev_table_size, 131071);
+	assert_int_equal(c.maps.verdict_cache, 0);
 	assert_string_equal(c.api.metrics_host, "::1");
 	assert_int_equal(c.api.metrics_port, 9966);
 	assert_int_equal(c.fastpath.queues, 4);
@@ -399,6 +404,10 @@ static const struct bad bad[] = {
 	 1, "must be 251 to 131071 slots"},
 	{"maps = { maglev_table_size = 13; };\n", "maps.maglev_table_size", 1,
 	 "must be 251 to 131071 slots, not 13"},
+	{"maps = { verdict_cache = 3000; };\n", "maps.verdict_cache", 1,
+	 "must be a power of two, and 3000 is not (nearest: 2048 or 4096)"},
+	{"maps = { verdict_cache = 131072; };\n", "maps.verdict_cache", 1,
+	 "must be 0 to 65536 slots, not 131072"},
 	{"timeouts = { tcp_established = 0; };\n", "timeouts.tcp_established",
 	 1, "must be 1 to 604800 seconds, not 0"},
 	{"timeouts = { fragments = 301; };\n", "timeouts.fragments", 1,

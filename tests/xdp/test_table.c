@@ -196,6 +196,66 @@ static void sc_denycache(struct tctx *t)
 		   mk(t, UDP, B1, C2, 9, 9, 0));
 }
 
+/* The verdict cache: new flows of a pair judged before take its slot's
+ * answer, identities and rule included, only under the revision it was
+ * written in.  (The whole table also runs with one slot, where every
+ * pair evicts the last, and with none.) */
+static void sc_vcache(struct tctx *t)
+{
+	struct xg_event ev;
+
+	RULES(t, allow_in(ID_B1, ID_C1, TCP, 80, 80));
+	for (__u16 sp = 9000; sp < 9003; sp++)
+		expect_fwd(t, "pair allowed, new source ports",
+			   mk(t, TCP, C1, B1, sp, 80, SYN));
+	t->bk->events(NULL);
+	for (__u16 sp = 9003; sp < 9006; sp++)
+		expect_drop(t, "pair denied, new source ports",
+			    mk(t, TCP, C2, B1, sp, 80, SYN),
+			    XG_DROP_POLICY_DEFAULT_DENY);
+	/* the event of an answer from the cache names the same identities */
+	assert_int_equal(t->bk->events(&ev), 3);
+	assert_int_equal(ev.reason, XG_DROP_POLICY_DEFAULT_DENY);
+	assert_int_equal(ev.src_identity, ID_C2);
+	assert_int_equal(ev.dst_identity, ID_B1);
+	assert_int_equal(ntohs(ev.sport), 9005);
+	expect_fwd(t, "admitted with its rule", mk(t, TCP, C1, B1, 9006, 80, SYN));
+	assert_int_equal(t->bk->events(&ev), 1);
+	assert_int_equal(ev.type, XG_EV_VERDICT);
+	assert_int_equal(ev.src_identity, ID_C1);
+	assert_int_equal(ev.cookie, ID_B1 * 100);
+	/* a new revision: the allowed pair is denied, the denied one let in */
+	RULES(t, allow_in(ID_B1, ID_C2, TCP, 80, 80));
+	expect_drop(t, "allow withdrawn: next new flow of the pair",
+		    mk(t, TCP, C1, B1, 9007, 80, SYN),
+		    XG_DROP_POLICY_DEFAULT_DENY);
+	expect_fwd(t, "deny lifted: next new flow of the pair",
+		   mk(t, TCP, C2, B1, 9008, 80, SYN));
+	/* an identity moved with a bump of its own (as dp_sync does) */
+	{
+		struct xg_mapset *ms = t->bk->maps();
+		struct xg_prefix p;
+
+		assert_int_equal(xg_prefix_parse(t->fam == 4 ?
+							 topo_hosts[C1].ip4 :
+							 topo_hosts[C1].ip6,
+						 &p, NULL), 0);
+		assert_int_equal(xg_ipcache_set(ms, &p, ID_C2), 0);
+		assert_int_equal(xg_policy_rev_bump(ms, NULL), 0);
+	}
+	expect_fwd(t, "source now has the allowed identity",
+		   mk(t, TCP, C1, B1, 9009, 80, SYN));
+	/* the pair key holds protocol and port: siblings are judged apart */
+	expect_drop(t, "same pair, other port",
+		    mk(t, TCP, C1, B1, 9010, 81, SYN),
+		    XG_DROP_POLICY_DEFAULT_DENY);
+	expect_drop(t, "same pair, other protocol",
+		    mk(t, UDP, C1, B1, 9011, 80, 0),
+		    XG_DROP_POLICY_DEFAULT_DENY);
+	expect_fwd(t, "same pair, the port again",
+		   mk(t, TCP, C1, B1, 9012, 80, SYN));
+}
+
 static void sc_l7(struct tctx *t)
 {
 	struct xg_rule r = allow_in(ID_B1, ID_C1, TCP, 80, 80);
@@ -911,6 +971,7 @@ static const struct {
 	S(malformed_v6),     S(ct_expiry),        S(lb_nat),
 	S(lb_policy),        S(lb_spread),        S(lb_affinity),
 	S(lb_no_backend),     S(lb_icmp_errors),   S(lb_shared_backend),
+	S(vcache),
 #undef S
 };
 #define NSCEN (sizeof(scenarios) / sizeof(scenarios[0]))
@@ -918,7 +979,14 @@ static const struct {
 struct tstate {
 	struct tctx t;
 	scenario_fn fn;
+	__u32 vcache_slots;
 };
+
+/* Verdict cache sizes the table runs under: the default, one slot (every
+ * pair evicts the one before: a hit must never be another pair's
+ * answer) and none (every new flow judged in full). */
+static const __u32 vcache_sizes[] = { XG_VCACHE_SLOTS, 1, 0 };
+#define NVC (sizeof(vcache_sizes) / sizeof(vcache_sizes[0]))
 
 static void install_identities(struct tctx *t)
 {
@@ -950,6 +1018,7 @@ static int setup(void **state)
 	struct tstate *s = *state;
 	struct xg_config cfg = XG_CONFIG_DEFAULT;
 
+	cfg.vcache_slots = s->vcache_slots;
 	if (s->t.bk->reset(&cfg))
 		return -1;
 	memset(&s->t.sync, 0, sizeof(s->t.sync));
@@ -974,34 +1043,42 @@ static void run_scenario(void **state)
 
 static int run_backend(const struct dp_backend *bk)
 {
-	static struct tstate st[2][NSCEN];
-	struct CMUnitTest tests[2 * NSCEN];
-	static char names[2][NSCEN][64];
+	static struct tstate st[NVC][2][NSCEN];
+	static struct CMUnitTest tests[NVC * 2 * NSCEN];
+	static char names[NVC][2][NSCEN][80];
 	char group[32];
 	int fails;
+	size_t n = 0;
 
 	if (bk->init()) {
 		fprintf(stderr, "%s backend: init failed\n", bk->name);
 		return 1;
 	}
-	for (int f = 0; f < 2; f++) {
-		for (size_t i = 0; i < NSCEN; i++) {
-			struct CMUnitTest *u = &tests[f * NSCEN + i];
+	/* The BPF build skips the cache-off run: each BPF scenario costs a
+	 * verifier pass, and the off switch is one test at the top. */
+	for (size_t v = 0; v < NVC - (bk == &backend_bpf); v++) {
+		for (int f = 0; f < 2; f++) {
+			for (size_t i = 0; i < NSCEN; i++) {
+				struct CMUnitTest *u = &tests[n++];
+				struct tstate *ts = &st[v][f][i];
 
-			st[f][i].t.bk = bk;
-			st[f][i].t.fam = f ? 6 : 4;
-			st[f][i].fn = scenarios[i].fn;
-			snprintf(names[f][i], sizeof(names[f][i]), "%s_ipv%d",
-				 scenarios[i].name, f ? 6 : 4);
-			u->name = names[f][i];
-			u->test_func = run_scenario;
-			u->setup_func = setup;
-			u->teardown_func = teardown;
-			u->initial_state = &st[f][i];
+				ts->t.bk = bk;
+				ts->t.fam = f ? 6 : 4;
+				ts->fn = scenarios[i].fn;
+				ts->vcache_slots = vcache_sizes[v];
+				snprintf(names[v][f][i], sizeof(names[v][f][i]),
+					 "%s_ipv%d_vcache%u", scenarios[i].name,
+					 f ? 6 : 4, vcache_sizes[v]);
+				u->name = names[v][f][i];
+				u->test_func = run_scenario;
+				u->setup_func = setup;
+				u->teardown_func = teardown;
+				u->initial_state = ts;
+			}
 		}
 	}
 	snprintf(group, sizeof(group), "xdp_table_%s", bk->name);
-	fails = _cmocka_run_group_tests(group, tests, 2 * NSCEN, NULL, NULL);
+	fails = _cmocka_run_group_tests(group, tests, n, NULL, NULL);
 	bk->fini();
 	return fails;
 }

@@ -263,6 +263,10 @@ static int cmd_ipcache(int argc, char **argv)
 		usage(stderr);
 		err = -EINVAL;
 	}
+	/* Flows and the verdict cache keep identities per revision: a new
+	 * one makes them look again. */
+	if (!err && strcmp(argv[1], "list"))
+		err = xg_policy_rev_bump(&ms, NULL);
 	if (err && err != -EINVAL)
 		fprintf(stderr, "xgatectl ipcache: %s\n", strerror(-err));
 out:
