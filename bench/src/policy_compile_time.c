@@ -15,6 +15,7 @@
  * sync_ms), and the updates' compile/sync/total p50 and p99 in ms.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,6 +237,11 @@ int main(int argc, char **argv)
 	char msg[768];
 	int ret = 1;
 
+	/* As xgated does (ctrl/daemon/main.c): freed apply memory stays in
+	 * the heap.  Without it every apply faults its arrays in afresh and
+	 * this tool reported apply p50 2.7-3.1 ms where xgated takes 1.6. */
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 512 << 20);
 	for (int a = 1; a + 1 < argc; a += 2) {
 		if (!strcmp(argv[a], "--dir"))
 			dir = argv[a + 1];
