@@ -18,6 +18,9 @@ struct xg_store_etcd {
 	volatile int stop; /* the thread ends */
 	volatile int resync; /* the watch ends for a full resync */
 	volatile int watch_stop; /* stop || resync: what the watch polls */
+	/* Where the last full read cut the prefix: the next one (a
+	 * reconnect, a compaction, SIGHUP) reads its parts in parallel. */
+	struct xg_etcd_splits splits;
 };
 
 /* Only documents: nodes/ and identities/ live under the prefix too. */
@@ -36,6 +39,7 @@ static bool is_doc_key(const struct xg_store_etcd *s, const char *key)
 	return false;
 }
 
+/* Called from the range's part threads at once: the queue locks. */
 static int range_cb(const struct xg_etcd_kv *kv, void *arg)
 {
 	struct xg_store_etcd *s = arg;
@@ -95,7 +99,8 @@ static void *run(void *arg)
 		s->resync = 0;
 		s->watch_stop = 0;
 		xg_evq_push(s->q, XG_EVQ_RESYNC_BEGIN, NULL, NULL, 0, 0);
-		ret = xg_etcd_range_prefix(s->e, s->prefix, range_cb, s, &rev, &err);
+		ret = xg_etcd_range_prefix_split(s->e, s->prefix, &s->splits,
+						 range_cb, s, &rev, &err);
 		if (ret) {
 			char msg[400];
 
@@ -153,5 +158,6 @@ void xg_store_etcd_stop(struct xg_store_etcd *s)
 	s->stop = 1;
 	s->watch_stop = 1;
 	pthread_join(s->thr, NULL);
+	xg_etcd_splits_free(&s->splits);
 	free(s);
 }

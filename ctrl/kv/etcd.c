@@ -378,40 +378,65 @@ static int range(struct xg_etcd *e, const char *req, struct xg_etcd_range *r,
 	return ret;
 }
 
-int xg_etcd_range_prefix(struct xg_etcd *e, const char *prefix,
-			 xg_etcd_kv_cb cb, void *arg, int64_t *rev,
-			 struct xg_err *err)
+/* Keys a range remembers, at even steps through it, so that the next
+ * read of the same prefix can be cut into parts of about equal size. */
+#define SAMPLES_PER_PART 8
+
+struct part {
+	struct xg_etcd *e;
+	char *lo64; /* owned; moves on page by page */
+	char *hi64; /* owned */
+	int64_t at; /* in: 0 = take the first page's; out: the revision read */
+	xg_etcd_kv_cb cb;
+	void *arg;
+	volatile int *abort; /* another part failed */
+	int64_t count, seen;
+	char *sample[SAMPLES_PER_PART];
+	int64_t sample_pos[SAMPLES_PER_PART];
+	int n_samples;
+	int ret;
+	struct xg_err err;
+};
+
+static void sample(struct part *p, const struct xg_etcd_kv *kv)
 {
-	char *key64 = NULL, *end64 = NULL, *req = NULL;
+	int j = p->n_samples;
+
+	if (j >= SAMPLES_PER_PART ||
+	    p->seen < p->count * (j + 1) / (SAMPLES_PER_PART + 1))
+		return;
+	p->sample[j] = strndup(kv->key, kv->key_len);
+	if (p->sample[j])
+		p->sample_pos[p->n_samples++] = p->seen;
+}
+
+/* Every kv in [lo64, hi64), page by page at one revision. */
+static int range_pages(struct part *p)
+{
 	struct xg_etcd_range r = {0};
 	struct xg_etcd_kv *last;
-	size_t i, limit;
-	struct xg_err tmp;
-	int64_t at = 0;
+	struct xg_err *err = &p->err;
+	size_t i, limit = p->e->page;
+	char *req = NULL;
 	int ret;
 
-	if (!err)
-		err = &tmp;
-	if (!e || !prefix || !cb) {
-		xg_err_set(err, "etcd range", "invalid arguments");
-		return -EINVAL;
-	}
-	limit = e->page;
-	ret = prefix_range(prefix, &key64, &end64);
-	if (ret)
-		return ret;
 	for (;;) {
+		if (p->abort && *p->abort) {
+			ret = -ECANCELED;
+			xg_err_set(err, "etcd range", "another part failed");
+			break;
+		}
 		/* Pages after the first read at the first one's revision:
 		 * one consistent snapshot for the watch to follow. */
 		if (asprintf(&req,
 			     "{\"key\":\"%s\",\"range_end\":\"%s\",\"limit\":"
 			     "\"%zu\",\"revision\":\"%" PRId64 "\"}",
-			     key64, end64, limit, at) < 0) {
+			     p->lo64, p->hi64, limit, p->at) < 0) {
 			req = NULL;
 			ret = -ENOMEM;
 			break;
 		}
-		ret = range(e, req, &r, err);
+		ret = range(p->e, req, &r, err);
 		free(req);
 		req = NULL;
 		if (ret == -E2BIG && limit > 1) {
@@ -420,10 +445,15 @@ int xg_etcd_range_prefix(struct xg_etcd *e, const char *prefix,
 		}
 		if (ret)
 			break;
-		if (!at)
-			at = r.revision;
-		for (i = 0; i < r.n_kvs && !ret; i++)
-			ret = cb(&r.kvs[i], arg);
+		if (!p->at)
+			p->at = r.revision;
+		if (!p->seen)
+			p->count = r.count;
+		for (i = 0; i < r.n_kvs && !ret; i++) {
+			sample(p, &r.kvs[i]);
+			p->seen++;
+			ret = p->cb(&r.kvs[i], p->arg);
+		}
 		if (ret || !r.more)
 			break;
 		if (!r.n_kvs) {
@@ -434,16 +464,215 @@ int xg_etcd_range_prefix(struct xg_etcd *e, const char *prefix,
 		}
 		/* The next page starts right after the last key: key + "\0". */
 		last = &r.kvs[r.n_kvs - 1];
-		free(key64);
-		key64 = malloc(xg_etcd_b64_enc_len(last->key_len + 1) + 1);
-		if (!key64) {
+		free(p->lo64);
+		p->lo64 = malloc(xg_etcd_b64_enc_len(last->key_len + 1) + 1);
+		if (!p->lo64) {
 			ret = -ENOMEM;
 			break;
 		}
-		xg_etcd_b64_encode(last->key, last->key_len + 1, key64);
+		xg_etcd_b64_encode(last->key, last->key_len + 1, p->lo64);
 		xg_etcd_range_free(&r);
 	}
 	xg_etcd_range_free(&r);
+	return ret;
+}
+
+static void *part_thread(void *arg)
+{
+	struct part *p = arg;
+
+	p->ret = range_pages(p);
+	if (p->ret && p->abort)
+		*p->abort = 1;
+	return NULL;
+}
+
+int xg_etcd_range_prefix(struct xg_etcd *e, const char *prefix,
+			 xg_etcd_kv_cb cb, void *arg, int64_t *rev,
+			 struct xg_err *err)
+{
+	return xg_etcd_range_prefix_split(e, prefix, NULL, cb, arg, rev, err);
+}
+
+void xg_etcd_splits_free(struct xg_etcd_splits *sp)
+{
+	for (size_t i = 0; i < sp->n; i++)
+		free(sp->key[i]);
+	memset(sp, 0, sizeof(*sp));
+}
+
+/* Hints from an earlier read are used only if they still cut prefix's
+ * range in order; anything else reads it in one part. */
+static size_t usable_splits(const struct xg_etcd_splits *sp, const char *prefix)
+{
+	size_t pl = strlen(prefix);
+
+	if (!sp || !sp->n || sp->n >= XG_ETCD_RANGE_PARTS)
+		return 0;
+	for (size_t i = 0; i < sp->n; i++)
+		if (!sp->key[i] || strncmp(sp->key[i], prefix, pl) ||
+		    !sp->key[i][pl] ||
+		    (i && strcmp(sp->key[i - 1], sp->key[i]) >= 0))
+			return 0;
+	return sp->n;
+}
+
+/* The samples nearest to even cuts of the whole become the next hints. */
+static void make_splits(struct part *parts, size_t n, struct xg_etcd_splits *sp)
+{
+	int64_t total = 0, base = 0;
+	const char *best[XG_ETCD_RANGE_PARTS - 1] = {0};
+	int64_t dist[XG_ETCD_RANGE_PARTS - 1];
+	size_t i, j;
+	int k;
+
+	for (i = 0; i < n; i++)
+		total += parts[i].seen;
+	for (j = 0; j + 1 < XG_ETCD_RANGE_PARTS; j++)
+		dist[j] = INT64_MAX;
+	for (i = 0; i < n; base += parts[i].seen, i++)
+		for (k = 0; k < parts[i].n_samples; k++)
+			for (j = 0; j + 1 < XG_ETCD_RANGE_PARTS; j++) {
+				int64_t want = total * (int64_t)(j + 1) /
+					       XG_ETCD_RANGE_PARTS;
+				int64_t d = base + parts[i].sample_pos[k] - want;
+
+				d = d < 0 ? -d : d;
+				if (d < dist[j]) {
+					dist[j] = d;
+					best[j] = parts[i].sample[k];
+				}
+			}
+	xg_etcd_splits_free(sp);
+	for (j = 0; j + 1 < XG_ETCD_RANGE_PARTS; j++) {
+		/* in order, each once: a small prefix has fewer cuts */
+		if (!best[j] || (sp->n && strcmp(sp->key[sp->n - 1], best[j]) >= 0))
+			continue;
+		sp->key[sp->n] = strdup(best[j]);
+		if (!sp->key[sp->n])
+			break;
+		sp->n++;
+	}
+}
+
+int xg_etcd_range_prefix_split(struct xg_etcd *e, const char *prefix,
+			       struct xg_etcd_splits *sp, xg_etcd_kv_cb cb,
+			       void *arg, int64_t *rev, struct xg_err *err)
+{
+	struct part parts[XG_ETCD_RANGE_PARTS] = {0};
+	pthread_t thr[XG_ETCD_RANGE_PARTS];
+	bool started[XG_ETCD_RANGE_PARTS] = {0};
+	char *key64 = NULL, *end64 = NULL, *req = NULL;
+	volatile int abort_all = 0;
+	size_t n, i;
+	int64_t at = 0;
+	struct xg_err tmp;
+	int ret;
+
+	if (!err)
+		err = &tmp;
+	if (!e || !prefix || !cb) {
+		xg_err_set(err, "etcd range", "invalid arguments");
+		return -EINVAL;
+	}
+	ret = prefix_range(prefix, &key64, &end64);
+	if (ret)
+		return ret;
+	n = usable_splits(sp, prefix) + 1;
+	if (n > 1) {
+		/* Every part reads at one revision: today's, from a count. */
+		struct xg_etcd_range r;
+
+		if (asprintf(&req,
+			     "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true}",
+			     key64, end64) < 0) {
+			req = NULL;
+			ret = -ENOMEM;
+			goto out;
+		}
+		ret = range(e, req, &r, err);
+		free(req);
+		if (ret)
+			goto out;
+		at = r.revision;
+		xg_etcd_range_free(&r);
+	}
+	for (i = 0; i < n; i++) {
+		struct part *p = &parts[i];
+
+		p->e = e;
+		p->at = at;
+		p->cb = cb;
+		p->arg = arg;
+		p->abort = n > 1 ? &abort_all : NULL;
+		p->lo64 = i ? b64(sp->key[i - 1], strlen(sp->key[i - 1])) :
+			      strdup(key64);
+		p->hi64 = i + 1 < n ? b64(sp->key[i], strlen(sp->key[i])) :
+				      strdup(end64);
+		if (!p->lo64 || !p->hi64) {
+			ret = -ENOMEM;
+			goto out;
+		}
+	}
+	/* Every part but the first on a connection and thread of its own:
+	 * etcd's JSON gateway serialises one request on one core, so a
+	 * resync of a big prefix goes as fast as the cores allow. */
+	for (i = 1; i < n; i++) {
+		struct xg_etcd_cfg cfg = {
+			.endpoints = (const char *const *)e->ep,
+			.n_endpoints = e->n_ep,
+			.timeout_ms = e->timeout_ms,
+			.page_size = e->page,
+		};
+
+		ret = xg_etcd_open(&cfg, &parts[i].e, err);
+		if (ret)
+			goto join;
+		ret = -pthread_create(&thr[i], NULL, part_thread, &parts[i]);
+		if (ret) {
+			xg_err_set(err, "etcd range", "cannot start a thread");
+			goto join;
+		}
+		started[i] = true;
+	}
+	parts[0].ret = range_pages(&parts[0]);
+	if (parts[0].ret)
+		abort_all = 1;
+join:
+	if (ret)
+		abort_all = 1;
+	for (i = 1; i < n; i++)
+		if (started[i])
+			pthread_join(thr[i], NULL);
+	if (!ret) {
+		/* the first failure, in key order, is the one reported */
+		for (i = 0; i < n && !ret; i++) {
+			if (parts[i].ret && parts[i].ret != -ECANCELED) {
+				ret = parts[i].ret;
+				*err = parts[i].err;
+			}
+		}
+		for (i = 0; i < n && !ret; i++) {
+			if (parts[i].ret) {
+				ret = parts[i].ret;
+				*err = parts[i].err;
+			}
+		}
+	}
+	if (!ret) {
+		at = parts[0].at;
+		if (sp)
+			make_splits(parts, n, sp);
+	}
+out:
+	for (i = 0; i < n; i++) {
+		if (i && parts[i].e)
+			xg_etcd_close(parts[i].e);
+		free(parts[i].lo64);
+		free(parts[i].hi64);
+		for (int k = 0; k < parts[i].n_samples; k++)
+			free(parts[i].sample[k]);
+	}
 	free(key64);
 	free(end64);
 	if (!ret && rev)

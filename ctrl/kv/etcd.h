@@ -82,6 +82,29 @@ typedef int (*xg_etcd_kv_cb)(const struct xg_etcd_kv *kv, void *arg);
 int xg_etcd_range_prefix(struct xg_etcd *e, const char *prefix,
 			 xg_etcd_kv_cb cb, void *arg, int64_t *rev,
 			 struct xg_err *err);
+/* A prefix read in parts, in parallel: the keys it is cut at. */
+#ifndef XG_ETCD_RANGE_PARTS
+#define XG_ETCD_RANGE_PARTS 4
+#endif
+struct xg_etcd_splits {
+	size_t n;
+	char *key[XG_ETCD_RANGE_PARTS - 1]; /* in order, malloc'd */
+};
+
+/*
+ * xg_etcd_range_prefix in parts: with sp holding cuts of the prefix, its
+ * sub-ranges are read at one revision, each on a connection and thread
+ * of its own (so cb runs on several threads at once, and in key order
+ * only within a part).  With sp empty (or NULL, or cuts that no longer
+ * fit) it reads in one part, as xg_etcd_range_prefix does.  Either way,
+ * on success sp (if not NULL) gets cuts for XG_ETCD_RANGE_PARTS parts of
+ * about equal size, from keys seen on the way, for the next read.
+ */
+int xg_etcd_range_prefix_split(struct xg_etcd *e, const char *prefix,
+			       struct xg_etcd_splits *sp, xg_etcd_kv_cb cb,
+			       void *arg, int64_t *rev, struct xg_err *err);
+void xg_etcd_splits_free(struct xg_etcd_splits *sp);
+
 /* *val is malloc'd, NUL-terminated.  -ENOENT when the key is absent. */
 int xg_etcd_get(struct xg_etcd *e, const char *key, char **val, size_t *len,
 		int64_t *mod_rev, struct xg_err *err);

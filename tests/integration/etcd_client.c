@@ -416,6 +416,114 @@ static int stop_cb(const struct xg_etcd_kv *kv, void *arg)
 	return ++*(int *)arg == 3 ? -ECANCELED : 0;
 }
 
+/* For ranges read in parts: callbacks come from several threads. */
+struct seen_acc {
+	pthread_mutex_t mu;
+	unsigned char seen[1234];
+	size_t n, dup, bad;
+};
+
+static int seen_cb(const struct xg_etcd_kv *kv, void *arg)
+{
+	struct seen_acc *a = arg;
+	unsigned long i = strtoul(kv->key + strlen("/t/rg/k"), NULL, 10);
+	char want[64];
+
+	snprintf(want, sizeof(want), "v%05lu", i);
+	pthread_mutex_lock(&a->mu);
+	if (i >= 1234 || strcmp(kv->val, want))
+		a->bad++;
+	else if (a->seen[i]++)
+		a->dup++;
+	a->n++;
+	pthread_mutex_unlock(&a->mu);
+	return 0;
+}
+
+static int stop_atomic_cb(const struct xg_etcd_kv *kv, void *arg)
+{
+	return __atomic_add_fetch((int *)arg, 1, __ATOMIC_SEQ_CST) == 3 ?
+		       -ECANCELED :
+		       0;
+}
+
+/* Cuts in order, inside the prefix, each part within a quarter +- an
+ * eighth of the 1,234 keys. */
+static void check_cuts(const struct xg_etcd_splits *sp, const char *what)
+{
+	unsigned long prev = 0, at;
+	bool ok = sp->n == XG_ETCD_RANGE_PARTS - 1;
+
+	for (size_t i = 0; ok && i < sp->n; i++) {
+		ok = !strncmp(sp->key[i], "/t/rg/k", 7);
+		at = strtoul(sp->key[i] + 7, NULL, 10);
+		ok = ok && at > prev && at - prev > 1234 / 8 &&
+		     at - prev < 1234 * 3 / 8;
+		prev = at;
+	}
+	ok = ok && 1234 - prev > 1234 / 8 && 1234 - prev < 1234 * 3 / 8;
+	CHECK(ok, "%s: %zu cuts at even steps (%s, ...)", what, sp->n,
+	      sp->n ? sp->key[0] : "-");
+}
+
+static void t_range_split(struct xg_etcd *e, struct xg_etcd *small,
+			  int64_t last)
+{
+	struct xg_etcd_splits sp = {0}, stale = {0};
+	struct xg_err err = {0};
+	struct seen_acc a;
+	int64_t rev = 0;
+	int n = 0;
+
+	memset(&a, 0, sizeof(a));
+	pthread_mutex_init(&a.mu, NULL);
+	CALL(0, xg_etcd_range_prefix_split(e, "/t/rg/", &sp, seen_cb, &a, &rev,
+					   &err),
+	     err, "range in one part, cuts learnt");
+	CHECK(a.n == 1234 && !a.dup && !a.bad && rev == last,
+	      "one part: %zu keys, %zu twice, %zu wrong", a.n, a.dup, a.bad);
+	check_cuts(&sp, "after one part");
+
+	memset(a.seen, 0, sizeof(a.seen));
+	a.n = a.dup = a.bad = 0;
+	CALL(0, xg_etcd_range_prefix_split(e, "/t/rg/", &sp, seen_cb, &a, &rev,
+					   &err),
+	     err, "range in parts");
+	CHECK(a.n == 1234 && !a.dup && !a.bad && rev == last,
+	      "parts: %zu keys, %zu twice, %zu wrong, revision %" PRId64, a.n,
+	      a.dup, a.bad, rev);
+	check_cuts(&sp, "after parts");
+
+	/* parts paged in small pages: every page boundary and cut once */
+	memset(a.seen, 0, sizeof(a.seen));
+	a.n = a.dup = a.bad = 0;
+	CALL(0, xg_etcd_range_prefix_split(small, "/t/rg/", &sp, seen_cb, &a,
+					   &rev, &err),
+	     err, "parts in pages of 7");
+	CHECK(a.n == 1234 && !a.dup && !a.bad,
+	      "parts of pages: %zu keys, %zu twice, %zu wrong", a.n, a.dup,
+	      a.bad);
+
+	/* cuts of another prefix are not used: one part, all keys */
+	stale.key[0] = strdup("/t/zz/a");
+	stale.n = 1;
+	memset(a.seen, 0, sizeof(a.seen));
+	a.n = a.dup = a.bad = 0;
+	CALL(0, xg_etcd_range_prefix_split(e, "/t/rg/", &stale, seen_cb, &a,
+					   &rev, &err),
+	     err, "stale cuts");
+	CHECK(a.n == 1234 && !a.dup && !a.bad && stale.n == sp.n,
+	      "stale cuts ignored: %zu keys, new cuts %zu", a.n, stale.n);
+
+	CALL(-ECANCELED,
+	     xg_etcd_range_prefix_split(e, "/t/rg/", &sp, stop_atomic_cb, &n,
+					&rev, &err),
+	     err, "a callback stops every part");
+	xg_etcd_splits_free(&sp);
+	xg_etcd_splits_free(&stale);
+	pthread_mutex_destroy(&a.mu);
+}
+
 static int t_range(const char *ep)
 {
 	struct xg_etcd_cfg cfg = {.endpoints = &ep, .n_endpoints = 1};
@@ -469,6 +577,7 @@ static int t_range(const char *ep)
 				  &err),
 	     err, "range, small pages");
 	CHECK(a.n == 100 && a.ordered && a.values, "%zu keys in 15 pages", a.n);
+	t_range_split(e, small, last);
 	CALL(-ECANCELED,
 	     xg_etcd_range_prefix(small, "/t/rg/", stop_cb, &n, &rev, &err),
 	     err, "callback stops the range");
