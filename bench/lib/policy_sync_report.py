@@ -193,9 +193,11 @@ def main():
               "one changed policy among 10,000 costs a few milliseconds (the table above); the "
               "merge into policy-map entries and the sync, which writes only what changed, stay "
               "global. With etcd every endpoint is its own key (110,000 sources), and the store "
-              "shares two vCPUs with etcd and the probe. A full resync reads every key again; "
-              "etcd's JSON gateway takes about 2.3 s to serialise 110,000 keys (one unpaged "
-              "range with curl), which bounds an etcd resync here.\n")
+              "shares two vCPUs with etcd and the probe. A full resync reads every key again, "
+              "in four parallel parts at one revision (etcd's JSON gateway serialises a "
+              "request on one core: 110,000 keys take it 1.5-2.3 s as one range with curl, "
+              "0.8-0.9 s as four); etcd is about 80% of the CPU time of an etcd resync here "
+              "(perf), which bounds it on two vCPUs.\n")
     md.append("## Targets\n")
     md.append(f"p99 <= {TARGET_P99_MS:g} ms at 10,000 policies; resync <= {TARGET_RESYNC_S:g} s "
               "for 10,000 policies over 100,000 endpoints.\n")
