@@ -646,6 +646,10 @@ static int ct_flush(struct xg_mapset *ms)
 		}
 		free(k.v);
 	}
+	/* The verdict cache is per CPU and not pinned: a new revision is
+	 * what empties it (every slot names the revision it was made in). */
+	if (!err)
+		err = xg_policy_rev_bump(ms, NULL);
 	if (err)
 		fprintf(stderr, "xgatectl: ct flush: %s\n", strerror(-err));
 	else
