@@ -135,6 +135,11 @@ static void ipcache_key(struct xg_ipcache_key *k, const struct xg_prefix *p)
 	memcpy(k->addr, p->addr, 16);
 }
 
+static int is_host(const struct xg_prefix *p)
+{
+	return p->len == (p->family == XG_FAMILY_V4 ? 32 : 128);
+}
+
 int xg_ipcache_set(struct xg_mapset *ms, const struct xg_prefix *p,
 		   __u32 identity)
 {
@@ -142,15 +147,30 @@ int xg_ipcache_set(struct xg_mapset *ms, const struct xg_prefix *p,
 	struct xg_ipcache_val v = { .identity = identity };
 
 	ipcache_key(&k, p);
-	return xg_ms_update(ms, XG_M_IPCACHE, &k, &v, 0);
+	return xg_ms_update(ms, is_host(p) ? XG_M_IPHOST : XG_M_IPCACHE, &k,
+			    &v, 0);
 }
 
 int xg_ipcache_del(struct xg_mapset *ms, const struct xg_prefix *p)
 {
 	struct xg_ipcache_key k;
+	int err, old;
 
 	ipcache_key(&k, p);
-	return xg_ms_remove(ms, XG_M_IPCACHE, &k);
+	if (!is_host(p))
+		return xg_ms_remove(ms, XG_M_IPCACHE, &k);
+	/* A host entry may still sit in the trie, written there by an older
+	 * xgate whose maps this one adopted: it goes too. */
+	err = xg_ms_remove(ms, XG_M_IPHOST, &k);
+	old = xg_ms_remove(ms, XG_M_IPCACHE, &k);
+	return err == -ENOENT ? old : err;
+}
+
+int xg_ipcache_walk(struct xg_mapset *ms, xg_map_walk_fn fn, void *arg)
+{
+	int err = xg_ms_walk(ms, XG_M_IPHOST, fn, arg);
+
+	return err ?: xg_ms_walk(ms, XG_M_IPCACHE, fn, arg);
 }
 
 __u32 xg_ipcache_resolve(struct xg_mapset *ms, __u8 family, const __u8 *addr)
@@ -163,7 +183,8 @@ __u32 xg_ipcache_resolve(struct xg_mapset *ms, __u8 family, const __u8 *addr)
 	struct xg_ipcache_val v;
 
 	memcpy(k.addr, addr, family == XG_FAMILY_V4 ? 4 : 16);
-	if (xg_ms_lookup(ms, XG_M_IPCACHE, &k, &v))
+	if (xg_ms_lookup(ms, XG_M_IPHOST, &k, &v) &&
+	    xg_ms_lookup(ms, XG_M_IPCACHE, &k, &v))
 		return XG_ID_WORLD;
 	return v.identity;
 }

@@ -33,6 +33,9 @@ int xg_endpoint_parse(const char *s, __u8 *family, __u8 *addr, __u16 *port,
 int xg_ipcache_set(struct xg_mapset *ms, const struct xg_prefix *p,
 		   __u32 identity);
 int xg_ipcache_del(struct xg_mapset *ms, const struct xg_prefix *p);
+/* Every ipcache entry, host entries (their own hash) first, then the
+ * trie's; fn gets a struct xg_ipcache_key and a struct xg_ipcache_val. */
+int xg_ipcache_walk(struct xg_mapset *ms, xg_map_walk_fn fn, void *arg);
 /* Identity for an address as the datapath would find it (LPM), or
  * XG_ID_WORLD. */
 __u32 xg_ipcache_resolve(struct xg_mapset *ms, __u8 family, const __u8 *addr);

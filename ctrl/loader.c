@@ -227,6 +227,7 @@ static void fill_mapset(struct xg_datapath *dp)
 	for (int i = 0; i < XG_M__MAX; i++)
 		dp->ms_priv.fd[i] = -1;
 	dp->ms_priv.fd[XG_M_IPCACHE] = bpf_map__fd(s->maps.xg_ipcache);
+	dp->ms_priv.fd[XG_M_IPHOST] = bpf_map__fd(s->maps.xg_iphost);
 	dp->ms_priv.fd[XG_M_POLICY] = bpf_map__fd(s->maps.xg_policy);
 	dp->ms_priv.fd[XG_M_CT] = bpf_map__fd(s->maps.xg_ct);
 	dp->ms_priv.fd[XG_M_DENYCACHE] = bpf_map__fd(s->maps.xg_denycache);
@@ -280,6 +281,7 @@ int xg_dp_open(const struct xg_loader_opts *o, struct xg_datapath **out,
 			bpf_map__set_max_entries(dp->skel->maps.map, o->field); \
 	} while (0)
 	SET_MAX(ipcache_max, xg_ipcache);
+	SET_MAX(ipcache_max, xg_iphost);
 	SET_MAX(policy_max, xg_policy);
 	SET_MAX(ct_max, xg_ct);
 	SET_MAX(denycache_max, xg_denycache);
@@ -594,7 +596,7 @@ static const char *const pinned_names[XG_M__MAX] = {
 	[XG_M_IFSLOTS] = XG_MAP_IFSLOTS,
 	[XG_M_SVC] = XG_MAP_SVC,             [XG_M_BACKENDS] = XG_MAP_BACKENDS,
 	[XG_M_REVNAT] = XG_MAP_REVNAT,       [XG_M_SVCFLOW] = XG_MAP_SVCFLOW,
-	[XG_M_MAGLEV] = XG_MAP_MAGLEV,
+	[XG_M_MAGLEV] = XG_MAP_MAGLEV,       [XG_M_IPHOST] = XG_MAP_IPHOST,
 };
 
 int xg_maps_open_pinned(const char *pin_root, struct xg_mapset *ms,

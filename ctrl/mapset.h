@@ -28,6 +28,7 @@ enum xg_map_id {
 	XG_M_SVCFLOW,
 	XG_M_IFSLOTS, /* ifindex -> fast-path socket slot */
 	XG_M_MAGLEV, /* map-in-map: use xg_ms_set_table */
+	XG_M_IPHOST, /* the ipcache's host entries (abi.h) */
 	XG_M__MAX
 };
 

@@ -35,6 +35,7 @@
 #define XG_MAP_XSKS      "xg_xsks"
 #define XG_MAP_IFSLOTS   "xg_ifslots"
 #define XG_MAP_VCACHE    "xg_vcache"
+#define XG_MAP_IPHOST    "xg_iphost"
 
 /* ---- default map sizes (load-time settings; see ctrl/loader.h) ---- */
 #ifndef XG_IPCACHE_MAX
@@ -138,6 +139,12 @@ struct xg_ipcache_val {
 	__u32 identity;
 	__u32 flags; /* reserved, 0 */
 };
+
+/* Host entries (/32, /128) live in a hash of their own, xg_iphost, under
+ * the same key with the full prefix length: most of an ipcache is
+ * endpoints, and a hash answers them in one probe where the trie walks a
+ * path as long as the table is big.  The trie keeps the shorter
+ * prefixes (and any host entry an older xgate wrote there). */
 
 /* ---- policy: LPM trie ----
  * Byte order of the key is the order of specificity: subject, direction,

@@ -17,7 +17,10 @@ XG_INLINE __u32 xg_identity_of(const __u8 *addr, __u8 family)
 	struct xg_ipcache_val *v;
 
 	__builtin_memcpy(k.addr, addr, 16);
-	v = xg_map_lookup(&xg_ipcache, &k);
+	/* A host entry is the longest prefix there is: it wins outright. */
+	v = xg_map_lookup(&xg_iphost, &k);
+	if (!v)
+		v = xg_map_lookup(&xg_ipcache, &k);
 	return v ? v->identity : XG_ID_WORLD;
 }
 

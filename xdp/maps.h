@@ -13,6 +13,8 @@
 XG_MAP(xg_ipcache, BPF_MAP_TYPE_LPM_TRIE, struct xg_ipcache_key,
        struct xg_ipcache_val, XG_IPCACHE_MAX,
        XG_MAP_FLAGS(BPF_F_NO_PREALLOC));
+XG_MAP(xg_iphost, BPF_MAP_TYPE_HASH, struct xg_ipcache_key,
+       struct xg_ipcache_val, XG_IPCACHE_MAX, XG_MAP_FLAGS(BPF_F_NO_PREALLOC));
 XG_MAP(xg_policy, BPF_MAP_TYPE_LPM_TRIE, struct xg_policy_key,
        struct xg_policy_val, XG_POLICY_MAX, XG_MAP_FLAGS(BPF_F_NO_PREALLOC));
 #ifndef XG_CT_LRU_FLAGS

@@ -108,7 +108,7 @@ int xg_dp_sync_adopt(struct xg_dp_sync *s, struct xg_mapset *ms)
 	int err;
 
 	xg_dp_sync_free(s);
-	err = xg_ms_walk(ms, XG_M_IPCACHE, adopt_ipc, s);
+	err = xg_ipcache_walk(ms, adopt_ipc, s);
 	err = err ?: xg_ms_walk(ms, XG_M_SVC, adopt_svc, s);
 	err = err ?: xg_ms_walk(ms, XG_M_BACKENDS, adopt_be, s);
 	err = err ?: xg_policy_sync_adopt(&s->pol, ms);

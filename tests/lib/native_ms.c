@@ -16,6 +16,8 @@ struct xg_nmap *nms_map(enum xg_map_id m)
 	switch (m) {
 	case XG_M_IPCACHE:
 		return &xg_ipcache;
+	case XG_M_IPHOST:
+		return &xg_iphost;
 	case XG_M_POLICY:
 		return &xg_policy;
 	case XG_M_CT:

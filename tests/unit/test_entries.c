@@ -386,6 +386,51 @@ static void test_ipcache_matches_datapath_key(void **state)
 	assert_null(xg_nmap_lookup(nms_map(XG_M_IPCACHE), &k));
 }
 
+static int count_entry(const void *key, const void *val, void *arg)
+{
+	(*(int *)arg)++;
+	return 0;
+}
+
+/* Host entries go to the hash, shorter prefixes to the trie; a host
+ * entry wins over any prefix; a delete also takes a host entry an older
+ * xgate left in the trie; a walk sees both maps. */
+static void test_ipcache_hosts_in_hash(void **state)
+{
+	struct xg_ipcache_key k = {
+		.prefixlen = XG_IPCACHE_PREFIX_BASE + 32,
+		.family = XG_FAMILY_V4,
+		.addr = { 198, 18, 7, 9 },
+	};
+	struct xg_ipcache_val old = { .identity = 7000 };
+	int n = 0;
+
+	set("198.18.7.0/24", 3000);
+	set("198.18.7.9/32", 3001);
+	set("2001:db8::9/128", 3002);
+	assert_int_equal(xg_nmap_count(nms_map(XG_M_IPHOST)), 2);
+	assert_int_equal(xg_nmap_count(nms_map(XG_M_IPCACHE)), 1);
+	assert_int_equal(resolve("198.18.7.9"), 3001);
+	assert_int_equal(resolve("198.18.7.10"), 3000);
+	assert_int_equal(resolve("2001:db8::9"), 3002);
+	assert_int_equal(xg_ipcache_walk(nms_native(), count_entry, &n), 0);
+	assert_int_equal(n, 3);
+
+	assert_int_equal(del("198.18.7.9/32"), 0);
+	assert_int_equal(resolve("198.18.7.9"), 3000);
+	assert_int_equal(del("198.18.7.9/32"), -ENOENT);
+	/* a /32 in the trie, as an older xgate wrote it: found, deleted */
+	assert_int_equal(xg_nmap_update(nms_map(XG_M_IPCACHE), &k, &old,
+					BPF_ANY), 0);
+	assert_int_equal(resolve("198.18.7.9"), 7000);
+	assert_int_equal(del("198.18.7.9/32"), 0);
+	assert_int_equal(resolve("198.18.7.9"), 3000);
+	assert_int_equal(del("2001:db8::9/128"), 0);
+	assert_int_equal(del("198.18.7.0/24"), 0);
+	assert_int_equal(xg_nmap_count(nms_map(XG_M_IPHOST)), 0);
+	assert_int_equal(xg_nmap_count(nms_map(XG_M_IPCACHE)), 0);
+}
+
 /* A map the mapset cannot reach: errors come back as they are. */
 static int none_update(void *priv, enum xg_map_id m, const void *key,
 		       const void *val, __u64 flags)
@@ -529,6 +574,7 @@ int main(void)
 		T(test_ipcache_longest_prefix),
 		T(test_ipcache_del),
 		T(test_ipcache_matches_datapath_key),
+		T(test_ipcache_hosts_in_hash),
 		T(test_errors_pass_through),
 		T(test_rev_bump),
 		T(test_txports),

@@ -236,7 +236,7 @@ static int cmd_ipcache(int argc, char **argv)
 		return 1;
 	if (!strcmp(argv[1], "list")) {
 		printf("%-45s %s\n", "PREFIX", "IDENTITY");
-		err = xg_ms_walk(&ms, XG_M_IPCACHE, print_ipcache, NULL);
+		err = xg_ipcache_walk(&ms, print_ipcache, NULL);
 	} else if (!strcmp(argv[1], "set") && argc == 4) {
 		char *end;
 		unsigned long id = strtoul(argv[3], &end, 10);

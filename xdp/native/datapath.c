@@ -20,7 +20,7 @@ void xg_native_reset(void)
 		&xg_frag,    &xg_runtime, &xg_drops,  &xg_verdicts,
 		&xg_evrate,  &xg_txports, &xg_xsks,    &xg_ifslots, &xg_hotdeny,
 		&xg_svc,     &xg_backends, &xg_revnat, &xg_svcflow, &xg_affinity,
-		&xg_vcache,
+		&xg_vcache,  &xg_iphost,
 	};
 	struct xg_config def = XG_CONFIG_DEFAULT;
 
