@@ -8,4 +8,6 @@ $(BUILD)/bench/xdp_policy_ns: $(BUILD)/bench/src/xdp_policy_ns.o \
 all: $(BUILD)/bench/xdp_policy_ns
 
 $(BUILD)/bench/progs/newflow_driver.bpf.o: bench/progs/newflow_driver.bpf.c
-$(BUILD)/bench/src/xdp_policy_ns.o: $(BUILD)/bench/progs/newflow_driver.skel.h
+$(BUILD)/bench/progs/ct_floor.bpf.o: bench/progs/ct_floor.bpf.c xdp/abi.h
+$(BUILD)/bench/src/xdp_policy_ns.o: $(BUILD)/bench/progs/newflow_driver.skel.h \
+		$(BUILD)/bench/progs/ct_floor.skel.h

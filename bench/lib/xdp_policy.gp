@@ -8,10 +8,12 @@ set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
 set boxwidth 0.9
-set key top left
+set key below horizontal
 set grid ytics
 set yrange [0:*]
 plot "bench/results/xdp_policy.dat" using 2:xtic(1) title "established", \
      "" using 3 title "denied", \
      "" using 4 title "new flow", \
-     "" using 5 title "new flow, judged in full"
+     "" using 5 title "new flow, judged in full", \
+     "" using 6 title "new flow, denied", \
+     "" using 7 title "conntrack alone (floor)"

@@ -10,7 +10,11 @@
  * repeated (its first run admits it): bench/progs/newflow_driver.bpf.c
  * stamps a new source port into the frame on every iteration and
  * tail-calls the datapath; the driver's own cost (measured with an
- * XDP_PASS program behind it) is subtracted.  Measuring new flows one
+ * XDP_PASS program behind it) is subtracted.  The same driver also sends
+ * new flows to a port the server does not open (a denied decision per
+ * packet) and, as a floor, runs bench/progs/ct_floor.bpf.c: one missing
+ * lookup and one insert in this configuration's own conntrack map, what
+ * the kernel's hash table alone costs any new flow.  Measuring new flows one
  * syscall each instead would add ~370 ns of cold caches per packet
  * (seen here: an established packet costs 435 ns that way, 68 ns
  * repeated), which a NIC's steady stream does not pay.
@@ -34,6 +38,7 @@
 #include "ctrl/policy_state.h"
 #include "tests/lib/pktbuild.h"
 #include "xdp/proto.h"
+#include "bench/progs/ct_floor.skel.h"
 #include "bench/progs/newflow_driver.skel.h"
 
 #define ID_CLIENT 1001
@@ -207,7 +212,8 @@ static int pass_prog(void)
 /* ns per iteration of the driver with `prog` behind it.  The datapath's
  * conntrack is emptied first by the caller's choice of a fresh counter
  * range: 1M tuples before one repeats. */
-static double driven_ns(struct newflow_driver_bpf *drv, int prog, __u32 repeat)
+static double driven_ns(struct newflow_driver_bpf *drv, int prog, __u32 repeat,
+			__u16 dport)
 {
 	static __u32 next_flow; /* never reuse a tuple across measurements */
 	__u8 buf[2048];
@@ -222,7 +228,7 @@ static double driven_ns(struct newflow_driver_bpf *drv, int prog, __u32 repeat)
 		perror("prog array");
 		exit(1);
 	}
-	len = frame(buf, "198.18.0.2", 1, 80, XG_TCP_SYN);
+	len = frame(buf, "198.18.0.2", 1, dport, XG_TCP_SYN);
 	return run_repeat(bpf_program__fd(drv->progs.newflow_driver), buf, len,
 			  repeat);
 }
@@ -259,7 +265,8 @@ struct conf {
 	int fd, twin_fd;
 	char pin[96];
 	double est[MAX_RUNS], den[MAX_RUNS], nf[MAX_RUNS], ovh[MAX_RUNS];
-	double nf_full[MAX_RUNS];
+	double nf_full[MAX_RUNS], nfd[MAX_RUNS], floor[MAX_RUNS];
+	struct ct_floor_bpf *floor_prog; /* on this configuration's xg_ct */
 };
 
 /* The twins share maps through pins under here; removed at exit. */
@@ -384,6 +391,13 @@ int main(int argc, char **argv)
 			return 1;
 		}
 		k->twin_fd = xg_dp_prog_fd(k->twin);
+		k->floor_prog = ct_floor_bpf__open();
+		if (!k->floor_prog ||
+		    bpf_map__reuse_fd(k->floor_prog->maps.ct, xg_dp_map_fd(k->dp, XG_M_CT)) ||
+		    ct_floor_bpf__load(k->floor_prog)) {
+			perror("loading the conntrack floor");
+			return 1;
+		}
 		/* both hold the maps now: the pins have done their job */
 		unpin_all();
 	}
@@ -405,7 +419,8 @@ int main(int argc, char **argv)
 		int rounds = atoi(getenv("XG_BENCH_PROFILE"));
 
 		for (int k = 0; k < (rounds > 0 ? rounds : 20); k++)
-			driven_ns(drv, confs[NCONF - 1].fd, 200000);
+			driven_ns(drv, confs[NCONF - 1].fd, 200000,
+				  getenv("XG_BENCH_PROFILE_DENY") ? 81 : 80);
 		return 0;
 	}
 	for (int r = 0; r < runs; r++) {
@@ -423,10 +438,17 @@ int main(int argc, char **argv)
 			/* denied: the intruder, repeated */
 			len = frame(buf, "198.18.0.99", 40001, 80, XG_TCP_SYN);
 			k->den[r] = run_repeat(fd, buf, len, (__u32)repeat);
-			k->nf[r] = driven_ns(drv, fd, (__u32)newflow_repeat);
+			k->nf[r] = driven_ns(drv, fd, (__u32)newflow_repeat, 80);
 			k->nf_full[r] = driven_ns(drv, k->twin_fd,
-						  (__u32)newflow_repeat);
-			k->ovh[r] = driven_ns(drv, pass_fd, (__u32)newflow_repeat);
+						  (__u32)newflow_repeat, 80);
+			/* new flows to a port the server does not open: each
+			 * a policy decision, what a flood of new sources costs */
+			k->nfd[r] = driven_ns(drv, fd, (__u32)newflow_repeat, 81);
+			k->floor[r] = driven_ns(
+				drv, bpf_program__fd(k->floor_prog->progs.ct_floor),
+				(__u32)newflow_repeat, 80);
+			k->ovh[r] = driven_ns(drv, pass_fd, (__u32)newflow_repeat,
+					      80);
 			if (getenv("XG_BENCH_DEBUG")) {
 				double sum = 0;
 
@@ -441,12 +463,15 @@ int main(int argc, char **argv)
 	}
 	for (int c = 0; c < NCONF; c++) {
 		struct conf *k = &confs[c];
-		double nfo[MAX_RUNS], nff[MAX_RUNS];
+		double nfo[MAX_RUNS], nff[MAX_RUNS], nfdo[MAX_RUNS],
+			flo[MAX_RUNS];
 		double o, n;
 
 		for (int r = 0; r < runs; r++) {
 			nfo[r] = k->nf[r] - k->ovh[r];
 			nff[r] = k->nf_full[r] - k->ovh[r];
+			nfdo[r] = k->nfd[r] - k->ovh[r];
+			flo[r] = k->floor[r] - k->ovh[r];
 		}
 		o = median(k->ovh, runs);
 		n = median(k->nf, runs);
@@ -461,8 +486,13 @@ int main(int argc, char **argv)
 		print_runs("new_flow_runs", nfo, runs);
 		printf(", \"new_flow_full_ns\": %.1f", median(nff, runs));
 		print_runs("new_flow_full_runs", nff, runs);
+		printf(", \"new_flow_denied_ns\": %.1f", median(nfdo, runs));
+		print_runs("new_flow_denied_runs", nfdo, runs);
+		printf(", \"ct_floor_ns\": %.1f", median(flo, runs));
+		print_runs("ct_floor_runs", flo, runs);
 		printf("}\n");
 		fflush(stdout);
+		ct_floor_bpf__destroy(k->floor_prog);
 		xg_dp_close(k->twin);
 		xg_dp_close(k->dp);
 	}
