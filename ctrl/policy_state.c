@@ -685,6 +685,32 @@ static void resolve_denies(struct xg_policy_set *s)
 	}
 }
 
+/* XG_POL_F_NO_ANY_PEER on every entry of each (subject, direction) with
+ * no peer-0 entry longer than its subject-wide one (see abi.h). */
+static void mark_no_any_peer(struct xg_policy_set *s)
+{
+	size_t g = 0;
+
+	while (g < s->n) {
+		size_t end = g;
+		bool any_peer = false;
+
+		while (end < s->n && s->v[end].key.subject == s->v[g].key.subject &&
+		       s->v[end].key.dir == s->v[g].key.dir) {
+			any_peer |= !s->v[end].key.peer &&
+				    s->v[end].key.prefixlen > XG_POLICY_PLEN_SUBJECT;
+			end++;
+		}
+		for (size_t e = g; e < end; e++) {
+			if (any_peer)
+				s->v[e].val.flags &= (__u8)~XG_POL_F_NO_ANY_PEER;
+			else
+				s->v[e].val.flags |= XG_POL_F_NO_ANY_PEER;
+		}
+		g = end;
+	}
+}
+
 int xg_policy_compile(const struct xg_rule *rules, size_t nrules,
 		      const struct xg_enforce *enf, size_t nenf,
 		      struct xg_policy_set *out, struct xg_err *err)
@@ -739,8 +765,10 @@ static int finish_set(struct xg_policy_set *out, xg_l7_union_fn l7_union,
 	ret = merge_dups(out, l7_union, arg, err);
 	if (!ret && l7_union)
 		ret = fold_l7(out, l7_union, arg, err);
-	if (!ret)
+	if (!ret) {
 		resolve_denies(out);
+		mark_no_any_peer(out);
+	}
 	return ret;
 }
 

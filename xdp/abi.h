@@ -188,10 +188,22 @@ enum xg_policy_action {
 	XG_ACT_DEFAULT_DENY = 3, /* subject enforced, nothing matched */
 };
 
+/* On every entry of a (subject, direction) that has no "any peer" entry
+ * besides its subject-wide one: the datapath's second lookup (peer 0)
+ * could only find that subject-wide entry, which changes nothing the
+ * first lookup found (a subject-wide deny is already folded into every
+ * allow it covers), so it is skipped.  Set by userspace only as a
+ * promise; an entry without it (one an older xgate wrote) gets both
+ * lookups, as before the flag existed. */
+enum xg_policy_flags {
+	XG_POL_F_NO_ANY_PEER = 1,
+};
+
 struct xg_policy_val {
 	__u8 action; /* enum xg_policy_action */
 	__u8 prefixlen; /* the entry's own prefix length: specificity */
-	__u8 pad[2];
+	__u8 flags; /* enum xg_policy_flags */
+	__u8 pad;
 	__u32 l7_ruleset; /* 0 = none; else the flow goes to the L7 fast path */
 	__u32 cookie; /* rule id assigned by the compiler, reported in events */
 	__u32 pad2;

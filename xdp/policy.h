@@ -43,7 +43,7 @@ XG_INLINE void xg_policy_dir(__u32 subject, __u32 dir, __u32 peer, __u8 proto,
 	 * lookup cannot change that.  (While a sync writes a newly enforced
 	 * subject's entries, this may keep the old answer a moment longer:
 	 * narrowing lands at the end of a sync by design.) */
-	if (exact && peer) {
+	if (exact && peer && !(exact->flags & XG_POL_F_NO_ANY_PEER)) {
 		k.peer = 0;
 		any = xg_map_lookup(&xg_policy, &k);
 	}

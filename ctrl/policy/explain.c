@@ -62,7 +62,7 @@ static void one_dir(const struct xg_compiled *c, __u32 subject, __u32 dir,
 	memset(o, 0, sizeof(*o));
 	o->allowed = true;
 	exact = lpm(&c->policy, &k);
-	if (exact && peer) {
+	if (exact && peer && !(exact->flags & XG_POL_F_NO_ANY_PEER)) {
 		k.peer = 0;
 		any = lpm(&c->policy, &k);
 	}

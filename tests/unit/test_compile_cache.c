@@ -585,7 +585,8 @@ static bool diff_compiled(const struct xg_compiled *a,
 		CMP_U("policy.v", i, key.dport);
 		CMP_U("policy.v", i, val.action);
 		CMP_U("policy.v", i, val.prefixlen);
-		CMP_MEM("policy.v", i, val.pad);
+		CMP_U("policy.v", i, val.flags);
+		CMP_U("policy.v", i, val.pad);
 		CMP_U("policy.v", i, val.l7_ruleset);
 		CMP_U("policy.v", i, val.cookie);
 		CMP_U("policy.v", i, val.pad2);

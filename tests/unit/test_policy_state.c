@@ -270,6 +270,27 @@ static void compile_ok(const struct xg_rule *rules, size_t n,
 		fail_msg("compile: %d: %s: %s", ret, err.where, err.msg);
 }
 
+/* XG_POL_F_NO_ANY_PEER is on every entry of a (subject, direction) with
+ * no peer-0 entry longer than the subject-wide one, and on no entry of
+ * any other: the datapath skips its any-peer lookup on that promise. */
+static void check_any_peer_flags(const struct xg_policy_set *s)
+{
+	for (size_t g = 0, end; g < s->n; g = end) {
+		bool any_peer = false;
+
+		for (end = g; end < s->n && s->v[end].key.subject == s->v[g].key.subject &&
+			      s->v[end].key.dir == s->v[g].key.dir;
+		     end++)
+			any_peer |= !s->v[end].key.peer &&
+				    s->v[end].key.prefixlen > XG_POLICY_PLEN_SUBJECT;
+		for (size_t e = g; e < end; e++)
+			if (!(s->v[e].val.flags & XG_POL_F_NO_ANY_PEER) != any_peer)
+				fail_msg("subject %u dir %u entry %zu: flags %#x, any-peer entries %s",
+					 s->v[e].key.subject, s->v[e].key.dir, e - g,
+					 s->v[e].val.flags, any_peer ? "present" : "absent");
+	}
+}
+
 /* Every entry's value carries its own prefix length, and the set is
  * grouped by (subject, direction) as the sync's merge walk needs. */
 static void check_set_shape(const struct xg_policy_set *s)
@@ -280,7 +301,8 @@ static void check_set_shape(const struct xg_policy_set *s)
 		assert_int_equal(e->val.prefixlen, e->key.prefixlen);
 		assert_true(e->key.prefixlen >= XG_POLICY_PLEN_SUBJECT &&
 			    e->key.prefixlen <= XG_POLICY_PLEN_FULL);
-		assert_int_equal(e->val.pad[0] | e->val.pad[1] | e->val.pad2, 0);
+		assert_int_equal(e->val.pad | e->val.pad2, 0);
+		assert_int_equal(e->val.flags & ~XG_POL_F_NO_ANY_PEER, 0);
 		assert_int_equal(e->key.pad, 0);
 		if (i) {
 			const struct xg_policy_key *p = &s->v[i - 1].key;
@@ -291,6 +313,7 @@ static void check_set_shape(const struct xg_policy_set *s)
 			assert_memory_not_equal(p, &e->key, sizeof(*p));
 		}
 	}
+	check_any_peer_flags(s);
 }
 
 static void test_compile_peer_proto_port(void **state)
@@ -635,6 +658,42 @@ static void test_compile_deny_pushdown(void **state)
 }
 
 /* The enforcement marker is no deny: it covers nothing. */
+/* Which groups promise the datapath that an any-peer lookup would find
+ * nothing new (check_set_shape checks the rule on every compiled set;
+ * this pins it down on the three shapes). */
+static void test_compile_no_any_peer_flag(void **state)
+{
+	struct xg_rule rules[] = {
+		/* peer-specific only */
+		ALLOW(SUBJ, PEER, XG_IPPROTO_TCP, 80, 80, 1),
+		/* a port open to every peer */
+		ALLOW(SUBJ2, PEER, XG_IPPROTO_TCP, 80, 80, 2),
+		ALLOW(SUBJ2, 0, XG_IPPROTO_TCP, 443, 443, 3),
+		/* subject-wide: peer 0, but only at the subject's length */
+		rule(SUBJ, 0, XG_DIR_EGRESS, XG_ACT_ALLOW, 0, 0, 65535, 0, 4),
+	};
+	struct xg_policy_set s;
+	const struct xg_policy_entry *e;
+
+	compile_ok(rules, ARRAY_SIZE(rules), NULL, 0, &s);
+	check_set_shape(&s);
+	e = must_find(&s, pkey(XG_POLICY_PLEN_FULL, SUBJ, XG_DIR_INGRESS, PEER,
+			       XG_IPPROTO_TCP, 80));
+	assert_true(e->val.flags & XG_POL_F_NO_ANY_PEER);
+	e = must_find(&s, pkey(XG_POLICY_PLEN_SUBJECT, SUBJ, XG_DIR_INGRESS, 0, 0, 0));
+	assert_true(e->val.flags & XG_POL_F_NO_ANY_PEER);
+	e = must_find(&s, pkey(XG_POLICY_PLEN_FULL, SUBJ2, XG_DIR_INGRESS, PEER,
+			       XG_IPPROTO_TCP, 80));
+	assert_false(e->val.flags & XG_POL_F_NO_ANY_PEER);
+	e = must_find(&s, pkey(XG_POLICY_PLEN_FULL, SUBJ2, XG_DIR_INGRESS, 0,
+			       XG_IPPROTO_TCP, 443));
+	assert_false(e->val.flags & XG_POL_F_NO_ANY_PEER);
+	e = must_find(&s, pkey(XG_POLICY_PLEN_SUBJECT, SUBJ, XG_DIR_EGRESS, 0, 0, 0));
+	assert_int_equal(e->val.action, XG_ACT_ALLOW);
+	assert_true(e->val.flags & XG_POL_F_NO_ANY_PEER);
+	xg_policy_set_free(&s);
+}
+
 static void test_compile_marker_covers_nothing(void **state)
 {
 	struct xg_rule rules[] = {
@@ -1367,6 +1426,7 @@ static void test_merge_cache_matches(void **state)
 						 bit_union, NULL, &b, &eb);
 		assert_int_equal(ra, 0);
 		assert_int_equal(rb, 0);
+		check_set_shape(&b);
 		if (a.n != b.n || memcmp(a.v, b.v, a.n * sizeof(*a.v)))
 			fail_msg("round %d: %zu entries plain, %zu cached%s", round,
 				 a.n, b.n, a.n == b.n ? " (contents differ)" : "");
@@ -1701,6 +1761,7 @@ int main(void)
 		cmocka_unit_test(test_compile_markers),
 		cmocka_unit_test(test_compile_merge),
 		cmocka_unit_test(test_compile_deny_pushdown),
+		cmocka_unit_test(test_compile_no_any_peer_flag),
 		cmocka_unit_test(test_compile_marker_covers_nothing),
 		cmocka_unit_test(test_compile_validation),
 		cmocka_unit_test(test_compile_validation_enforce),
