@@ -269,15 +269,25 @@ static void report_node(struct xgd *d, int64_t rev)
 		d->lease = 0; /* expired or etcd away: a new one next time */
 }
 
+/* nodes/<node> is written once a burst of changes has settled (no event
+ * for REPORT_SETTLE_MS after an apply), and at least every
+ * REPORT_MAX_DELAY_MS while changes keep coming: every gateway writes its
+ * own key, so one write per apply would multiply the fleet's etcd writes
+ * by its size and load etcd just when the next change arrives. */
+#define REPORT_SETTLE_MS 50
+#define REPORT_MAX_DELAY_MS 1000
+#define REPORT_KEEPALIVE_S 5
+
 static void *run(void *arg)
 {
 	struct xgd *d = arg;
-	bool in_resync = false, pending = false;
+	bool in_resync = false, pending = false, report_due = false;
 	int64_t rev = 0, applied_rev = -1;
-	struct timespec last_report = {};
+	struct timespec last_report = {}, due_since = {};
 
 	while (!d->stop) {
-		struct xg_evq_item *list = xg_evq_take(&d->q, 500);
+		struct xg_evq_item *list =
+			xg_evq_take(&d->q, report_due ? REPORT_SETTLE_MS : 500);
 		const struct timespec *oldest = NULL;
 		struct timespec now;
 
@@ -294,18 +304,24 @@ static void *run(void *arg)
 			d->st.store_rev = applied_rev > 0 ? applied_rev : 0;
 			d->st.resyncing = false;
 			pthread_rwlock_unlock(&d->lock);
-			pthread_mutex_unlock(&d->docs_mu);
+			if (!report_due)
+				clock_gettime(CLOCK_MONOTONIC, &due_since);
+			report_due = d->etcd != NULL;
+		}
+		pthread_mutex_unlock(&d->docs_mu);
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (report_due &&
+		    (!list || ms_since(&due_since) >= REPORT_MAX_DELAY_MS)) {
 			report_node(d, applied_rev);
-			clock_gettime(CLOCK_MONOTONIC, &last_report);
-		} else {
-			pthread_mutex_unlock(&d->docs_mu);
+			report_due = false;
+			last_report = now;
 		}
 		xg_evq_free_list(list);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (d->etcd && now.tv_sec - last_report.tv_sec >= 5) {
+		if (d->etcd && now.tv_sec - last_report.tv_sec >= REPORT_KEEPALIVE_S) {
 			if (d->lease)
 				xg_etcd_lease_keepalive(d->etcd, d->lease, NULL);
 			report_node(d, applied_rev);
+			report_due = false;
 			last_report = now;
 		}
 	}

@@ -130,6 +130,33 @@ for n in a b; do
 	check "gateway $n: deleted in etcd, removed here" wait_for "! allowed $n 198.18.0.12 198.19.0.13" 3
 done
 
+# A burst of 20 changes, a few ms apart: each gateway writes nodes/<node>
+# once the burst has settled (and at least once a second), not per change.
+node_version() { ectl get "${PFX}nodes/gw-$1" -w json | jq '.kvs[0].version'; }
+node_rev() { ectl get "${PFX}nodes/gw-$1" --print-value-only | jq .revision; }
+v0=$(node_version a)
+last=$(python3 - "${ETCD_ENDPOINTS%%,*}" "${PFX}policies/burst.yaml" <<'PY'
+import base64, json, sys, urllib.request
+ep, key = sys.argv[1], sys.argv[2]
+b64 = lambda s: base64.b64encode(s.encode()).decode()
+for i in range(20):
+    doc = ("apiVersion: cilium.io/v2\nkind: CiliumNetworkPolicy\n"
+           "metadata: {name: burst}\nspec:\n"
+           "  endpointSelector: {matchLabels: {app: web}}\n  ingress:\n"
+           "  - fromEndpoints: [{matchLabels: {app: intruder}}]\n"
+           f"    toPorts: [{{ports: [{{port: \"{9000 + i}\", protocol: TCP}}]}}]\n")
+    req = urllib.request.Request(ep + "/v3/kv/put", method="POST",
+                                 data=json.dumps({"key": b64(key), "value": b64(doc)}).encode())
+    rev = json.load(urllib.request.urlopen(req, timeout=3))["header"]["revision"]
+print(rev)
+PY
+)
+check "after a burst of 20 changes nodes/gw-a reports the last one ($last)" \
+	wait_for "[[ \$(node_rev a) -ge $last ]]" 5
+v1=$(node_version a)
+check "... written at most 4 times for it ($((v1 - v0)))" test $((v1 - v0)) -le 4
+ectl_write del "${PFX}policies/burst.yaml" >/dev/null
+
 # One member killed: both keep syncing through the others.
 etcd_member_kill m1
 put policies/allow-c2.yaml "$T_TMP/allow-c2.yaml"
