@@ -8,8 +8,8 @@
 # pair the receivers in time: this VM's generator rate wanders by 3x over
 # minutes, so xgate's rate over another's is only meaningful from windows
 # a few seconds apart (the report takes the median of per-round ratios).
-# The bare XDP_DROP, which has no rules, takes part at N = 1,000, the N the
-# ratios are taken at.  Prints one JSON object per window, for
+# The bare XDP_DROP and the header-reading xdp_parse_drop, which have no
+# rules, take part at N = 1,000, the N the ratios are taken at.  Prints one JSON object per window, for
 # bench/lib/xdp_policy_report.py; progress goes to stderr.
 #
 #   live_drop.sh [--quick]
@@ -45,7 +45,7 @@ window() { # receiver N flood round
 
 for n in "${NS[@]}"; do
 	rxs=()
-	((n == 1000)) && rxs+=(xdp_drop)
+	((n == 1000)) && rxs+=(xdp_drop xdp_parse_drop)
 	for rx in "${RECEIVERS[@]}"; do
 		# xdp-filter needs the 256 flood sources among its entries
 		[[ $rx == xdp_filter && $n -lt 256 ]] && continue

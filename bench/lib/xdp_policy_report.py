@@ -153,6 +153,8 @@ def main():
 
         figures = {
             "vs_xdp_drop": ("xdp_drop", "single"),
+            "vs_xdp_parse_drop": ("xdp_parse_drop", "single"),
+            "vs_xdp_parse_drop_newflows": ("xdp_parse_drop", "newflows"),
             "vs_xdp_filter": ("xdp_filter", "newflows"),
             "vs_nftables_set_1000": ("nft_set", "newflows"),
             "vs_nftables_1000": ("nft_list", "newflows"),
@@ -174,6 +176,9 @@ def main():
                   "head on one core and the receiver runs on the other.  A receiver that reads "
                   "the headers (every one here but the bare XDP_DROP) pays a cross-core cache "
                   "miss per packet and slows the generator down too: compare the offered rates. "
+                  "xdp_parse_drop measures that cost alone: it reads the Ethernet and IPv4 "
+                  "headers and drops on the source prefix, with no map (vs_xdp_parse_drop is "
+                  "xgate's rate over it, single flow and new-flow flood).  "
                   "A NIC's DMA leaves data cold as well, but it does not slow down.  Rates are "
                   "of one veth queue on a 2-vCPU VM whose speed wanders over minutes, hence "
                   "the paired rounds.\n")

@@ -306,11 +306,11 @@ int main(int argc, char **argv)
 	static struct conf confs[NCONF];
 	int runs = 5, repeat = 2000000, flows = 20000;
 	/* New flows per measurement: all runs of a configuration together
-	 * (runs x 2 x this: the datapath and its cache-off twin share one
-	 * conntrack) stay at half of one CPU's share of the conntrack size
-	 * set below, so every iteration is an insert into a table with
-	 * room, never an eviction (evictions are a flood's cost, measured
-	 * live). */
+	 * (runs x 3 x this: the datapath, its cache-off twin and the
+	 * conntrack floor insert into one conntrack; denied flows insert
+	 * nothing) stay under one CPU's share of the conntrack size set
+	 * below, so every iteration is an insert into a table with room,
+	 * never an eviction (evictions are a flood's cost, measured live). */
 	int newflow_repeat = 100000;
 	struct newflow_driver_bpf *drv;
 	int pass_fd;

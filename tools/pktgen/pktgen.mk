@@ -17,8 +17,10 @@ $(BUILD)/xgate-pktgen: $(PKTGEN_OBJS)
 	$(CC) $(CFLAGS) $(LDFLAGS) $^ -o $@ $(LDLIBS_BPF) -lm
 
 # Receivers for bench/lib/rig.sh.
-BENCH_PROGS := $(BUILD)/bench/progs/xdp_drop.bpf.o
+BENCH_PROGS := $(BUILD)/bench/progs/xdp_drop.bpf.o \
+	       $(BUILD)/bench/progs/xdp_parse_drop.bpf.o
 
 $(BUILD)/bench/progs/xdp_drop.bpf.o: bench/progs/xdp_drop.bpf.c
+$(BUILD)/bench/progs/xdp_parse_drop.bpf.o: bench/progs/xdp_parse_drop.bpf.c
 
 all: $(BUILD)/xgate-pktgen $(BENCH_PROGS)
