@@ -437,39 +437,28 @@ _rig_window() {
 
 # ---- receivers ---------------------------------------------------------
 
-# Bare XDP_DROP (bench/progs/xdp_drop.bpf.c): the ceiling for any XDP
-# receiver.  N does not apply.
-rx_setup_xdp_drop() {
+# Baselines that are one program of bench/progs, with no rules (N does
+# not apply), counted by the veth's XDP drop counter:
+#   xdp_drop        bare XDP_DROP: the ceiling for any XDP receiver;
+#   xdp_parse_drop  the cheapest receiver that reads the frame (IPv4
+#                   source in 198.18.0.0/15 -> drop): what touching the
+#                   headers costs here, below any real filter.
+_rx_prog_setup() { # PROG
 	RIG_RX_N=0
 	rig_dut ip link set dev "$RIG_DUT_DEV" xdpdrv \
-		obj "$RIG_PROGS/xdp_drop.bpf.o" sec xdp
+		obj "$RIG_PROGS/$1.bpf.o" sec xdp
 }
 
-rx_count_xdp_drop() {
-	rig_xdp_stat xdp_drops
-}
-
-rx_teardown_xdp_drop() {
+_rx_prog_teardown() {
 	rig_dut ip link set dev "$RIG_DUT_DEV" xdpdrv off
 }
 
-# The cheapest receiver that reads the frame (bench/progs/
-# xdp_parse_drop.bpf.c: IPv4 source in 198.18.0.0/15 -> drop): what
-# touching the headers costs here, below any real filter.  N does not
-# apply.
-rx_setup_xdp_parse_drop() {
-	RIG_RX_N=0
-	rig_dut ip link set dev "$RIG_DUT_DEV" xdpdrv \
-		obj "$RIG_PROGS/xdp_parse_drop.bpf.o" sec xdp
-}
-
-rx_count_xdp_parse_drop() {
-	rig_xdp_stat xdp_drops
-}
-
-rx_teardown_xdp_parse_drop() {
-	rig_dut ip link set dev "$RIG_DUT_DEV" xdpdrv off
-}
+rx_setup_xdp_drop() { _rx_prog_setup xdp_drop; }
+rx_count_xdp_drop() { rig_xdp_stat xdp_drops; }
+rx_teardown_xdp_drop() { _rx_prog_teardown; }
+rx_setup_xdp_parse_drop() { _rx_prog_setup xdp_parse_drop; }
+rx_count_xdp_parse_drop() { rig_xdp_stat xdp_drops; }
+rx_teardown_xdp_parse_drop() { _rx_prog_teardown; }
 
 # xdp-filter (xdp-tools) in native mode, default features (Ethernet, IPv4,
 # IPv6, TCP, UDP: every packet is looked up by MAC, address and port),
