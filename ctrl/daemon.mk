@@ -5,12 +5,13 @@
 XGATED_SRCS := ctrl/daemon/main.c ctrl/daemon/control.c ctrl/daemon/evq.c \
 	       ctrl/daemon/docstore.c ctrl/daemon/store_file.c \
 	       ctrl/daemon/store_etcd.c ctrl/daemon/api.c ctrl/daemon/api_cmds.c \
-	       ctrl/daemon/api_l7.c
+	       ctrl/daemon/api_l7.c ctrl/daemon/node_report.c
 XGATED      := $(BUILD)/xgated
 
 EXTRA_CFLAGS_store_etcd += $(KV_CFLAGS)
 EXTRA_CFLAGS_control    += $(KV_CFLAGS)
 EXTRA_CFLAGS_main       += $(KV_CFLAGS)
+EXTRA_CFLAGS_node_report += $(KV_CFLAGS)
 
 # The libraries come from fragments included after this one (ctrl/*.mk
 # in name order): expanded a second time, when make has read them all.

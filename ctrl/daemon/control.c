@@ -250,46 +250,15 @@ static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
 	return changed;
 }
 
-/* The fleet sees what this node applied: nodes/<node>, on a lease. */
-static void report_node(struct xgd *d, int64_t rev)
-{
-	char key[512], val[512];
-	struct xg_err err = {};
-
-	if (!d->etcd)
-		return;
-	if (!d->lease && xg_etcd_lease_grant(d->etcd, 15, &d->lease, &err))
-		return;
-	snprintf(key, sizeof(key), "%snodes/%s", d->conf.kvstore.prefix,
-		 d->conf.node);
-	snprintf(val, sizeof(val),
-		 "{\"node\":\"%s\",\"revision\":%lld,\"policy_revision\":%u}",
-		 d->conf.node, (long long)rev, d->st.policy_rev);
-	if (xg_etcd_put(d->etcd, key, val, strlen(val), d->lease, NULL, &err))
-		d->lease = 0; /* expired or etcd away: a new one next time */
-}
-
-/* nodes/<node> is written once a burst of changes has settled (no event
- * for REPORT_SETTLE_MS after an apply), and at least every
- * REPORT_MAX_DELAY_MS while changes keep coming: every gateway writes its
- * own key, so one write per apply would multiply the fleet's etcd writes
- * by its size and load etcd just when the next change arrives. */
-#define REPORT_SETTLE_MS 50
-#define REPORT_MAX_DELAY_MS 1000
-#define REPORT_KEEPALIVE_S 5
-
 static void *run(void *arg)
 {
 	struct xgd *d = arg;
-	bool in_resync = false, pending = false, report_due = false;
+	bool in_resync = false, pending = false;
 	int64_t rev = 0, applied_rev = -1;
-	struct timespec last_report = {}, due_since = {};
 
 	while (!d->stop) {
-		struct xg_evq_item *list =
-			xg_evq_take(&d->q, report_due ? REPORT_SETTLE_MS : 500);
+		struct xg_evq_item *list = xg_evq_take(&d->q, 500);
 		const struct timespec *oldest = NULL;
-		struct timespec now;
 
 		pthread_mutex_lock(&d->docs_mu);
 		pending |= take(d, list, &rev, &oldest, &in_resync);
@@ -304,26 +273,11 @@ static void *run(void *arg)
 			d->st.store_rev = applied_rev > 0 ? applied_rev : 0;
 			d->st.resyncing = false;
 			pthread_rwlock_unlock(&d->lock);
-			if (!report_due)
-				clock_gettime(CLOCK_MONOTONIC, &due_since);
-			report_due = d->etcd != NULL;
+			/* the fleet hears of it from the reporter's thread */
+			xgd_report_applied(&d->rep, applied_rev, d->st.policy_rev);
 		}
 		pthread_mutex_unlock(&d->docs_mu);
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (report_due &&
-		    (!list || ms_since(&due_since) >= REPORT_MAX_DELAY_MS)) {
-			report_node(d, applied_rev);
-			report_due = false;
-			last_report = now;
-		}
 		xg_evq_free_list(list);
-		if (d->etcd && now.tv_sec - last_report.tv_sec >= REPORT_KEEPALIVE_S) {
-			if (d->lease)
-				xg_etcd_lease_keepalive(d->etcd, d->lease, NULL);
-			report_node(d, applied_rev);
-			report_due = false;
-			last_report = now;
-		}
 	}
 	return NULL;
 }

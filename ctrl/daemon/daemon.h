@@ -3,9 +3,11 @@
  * xgated's shared state.  Threads:
  *   - main: signals (SIGTERM/SIGINT stop, SIGHUP reload), start and stop;
  *   - control: the only writer of the maps: takes kvstore events, parses,
- *     compiles, syncs, reports to etcd (control.c);
+ *     compiles, syncs (control.c);
  *   - api: the local unix socket and the metrics endpoint (api.c);
- *   - the kvstore's own watcher thread (store_file.c, store_etcd.c).
+ *   - the kvstore's own watcher thread (store_file.c, store_etcd.c);
+ *   - with etcd, the reporter: nodes/<node>, what control applied
+ *     (node_report.c), so no status write ever delays enforcement.
  * The API reads what the control thread publishes under `lock`.
  */
 #ifndef XGATE_CTRL_DAEMON_DAEMON_H
@@ -23,6 +25,7 @@
 #include "ctrl/policy/dp_sync.h"
 #include "docstore.h"
 #include "evq.h"
+#include "node_report.h"
 
 struct xg_store_file;
 struct xg_store_etcd;
@@ -60,7 +63,7 @@ struct xgd {
 	struct xg_store_file *fstore;
 	struct xg_store_etcd *estore;
 	struct xg_fastpath *fp; /* the L7 fast path; NULL when disabled */
-	int64_t lease; /* nodes/<node>; 0: none yet */
+	struct xgd_reporter rep; /* nodes/<node> (etcd only) */
 
 	pthread_rwlock_t lock; /* guards what follows */
 	struct xg_compiled compiled; /* what the maps hold */

@@ -331,7 +331,9 @@ int main(int argc, char **argv)
 	}
 	if (kvstore_up(&d))
 		return 1;
-	ret = xgd_control_start(&d, &ctl);
+	ret = xgd_report_start(&d.rep, d.etcd, d.conf.kvstore.prefix,
+			       d.conf.node);
+	ret = ret ?: xgd_control_start(&d, &ctl);
 	if (!ret)
 		ret = xgd_api_start(&d, &api);
 	if (ret) {
@@ -359,8 +361,7 @@ int main(int argc, char **argv)
 	/* L7 flows wait (their frames are dropped, TCP resends them) until
 	 * the next daemon's fast path takes them up. */
 	xg_fastpath_stop(d.fp);
-	if (d.etcd && d.lease)
-		xg_etcd_lease_revoke(d.etcd, d.lease, NULL);
+	xgd_report_stop(&d.rep);
 	xg_id_alloc_close(d.ids);
 	if (d.etcd)
 		xg_etcd_close(d.etcd);
