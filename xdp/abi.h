@@ -444,6 +444,11 @@ struct xg_runtime {
 	__u32 maglev_m;
 };
 
+/* A conntrack entry stamped at most this many revisions ahead of what a
+ * packet read was judged by another CPU after a bump the packet has not
+ * seen yet: its verdict stands (xdp/ct.h, xg_ct_rev_stale). */
+#define XG_REV_AHEAD_MAX 16
+
 /* ---- the L7 fast path's frames ---- */
 /*
  * What XDP tells the fast path about a frame it redirects to an AF_XDP

@@ -18,6 +18,19 @@
  * packet would bounce the cache line between CPUs for nothing. */
 #define XG_CT_REFRESH_NS XG_NSEC
 
+/* A packet that read the policy revision just before a bump can meet an
+ * entry another CPU has already judged under the new one; written over
+ * with its older answer, the entry would keep that answer under the new
+ * stamp (the fields are written one by one) until the next bump.  So an
+ * entry is judged again only when this packet's revision is not behind
+ * it.  A stamp more than XG_REV_AHEAD_MAX revisions ahead (abi.h) is no
+ * such race (a reset counter, say): judged again too. */
+
+XG_INLINE int xg_ct_rev_stale(__u32 entry_rev, __u32 rev)
+{
+	return entry_rev != rev && entry_rev - rev > XG_REV_AHEAD_MAX;
+}
+
 /* 1 when (a, ap) sorts after (b, bp).  Any total order will do, so the
  * words are compared as they lie in memory: four compares, not sixteen. */
 XG_INLINE int xg_addr_port_gt(const __u8 *a, __be16 ap, const __u8 *b,

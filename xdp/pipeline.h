@@ -136,7 +136,7 @@ XG_INLINE int xg_process(xg_ctx_t *ctx)
 		is_reply = swapped != !!(ce->flags & XG_CT_F_SWAPPED);
 		if (xg_ct_reopened(ce, &pkt, is_reply))
 			goto new_flow;
-		if (ce->policy_rev != rev) {
+		if (xg_ct_rev_stale(ce->policy_rev, rev)) {
 			/* Policy moved since this flow was admitted: judge
 			 * it again, in its original direction, so that a new
 			 * deny cuts it.  The entry stays, marked denied, so

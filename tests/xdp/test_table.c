@@ -177,6 +177,65 @@ static void sc_revision_recheck(struct tctx *t)
 		    XG_DROP_POLICY_DEFAULT_DENY);
 }
 
+/* Finds the conntrack entry of the flow on `port` and stamps it `ahead`
+ * revisions past the current one, marked denied: what a CPU that judged
+ * it under a newer revision would have left. */
+struct restamp {
+	__be16 port;
+	struct xg_flow_key key;
+	struct xg_ct_entry ce;
+	int found;
+};
+
+static int restamp_find(const void *key, const void *val, void *arg)
+{
+	const struct xg_flow_key *k = key;
+	struct restamp *r = arg;
+
+	if (k->aport == r->port || k->bport == r->port) {
+		r->key = *k;
+		memcpy(&r->ce, val, sizeof(r->ce));
+		r->found = 1;
+	}
+	return 0;
+}
+
+static void ct_restamp(struct tctx *t, __u16 port, __u32 ahead)
+{
+	struct restamp r = { .port = htons(port) };
+	struct xg_mapset *ms = t->bk->maps();
+	__u32 rev = 0;
+
+	if (xg_policy_rev_get(ms, &rev))
+		fail_msg("%s: reading the revision", t->bk->name);
+	xg_ms_walk(ms, XG_M_CT, restamp_find, &r);
+	if (!r.found)
+		fail_msg("%s/%d: no conntrack entry on port %u", t->bk->name,
+			 t->fam, port);
+	r.ce.policy_rev = rev + ahead;
+	r.ce.flags |= XG_CT_F_DENIED;
+	r.ce.deny_reason = XG_DROP_POLICY_DENY;
+	if (xg_ms_update(ms, XG_M_CT, &r.key, &r.ce, 0))
+		fail_msg("%s: writing the conntrack entry", t->bk->name);
+}
+
+/* A packet that read the revision just before a bump meets an entry
+ * another CPU has judged under the new one: it keeps that verdict rather
+ * than writing its older one over it.  A stamp far ahead is no such race
+ * (a reset counter): judged again. */
+static void sc_revision_ahead(struct tctx *t)
+{
+	RULES(t, allow_in(ID_B1, ID_C1, TCP, 80, 80));
+	expect_fwd(t, "syn", mk(t, TCP, C1, B1, 7100, 80, SYN));
+	ct_restamp(t, 7100, 1);
+	expect_drop(t, "entry judged one revision ahead: its verdict stands",
+		    mk(t, TCP, C1, B1, 7100, 80, ACK), XG_DROP_POLICY_DENY);
+	ct_restamp(t, 7100, XG_REV_AHEAD_MAX + 1);
+	expect_fwd(t, "a stamp too far ahead is judged again",
+		   mk(t, TCP, C1, B1, 7100, 80, ACK));
+	expect_fwd(t, "and stays judged", mk(t, TCP, B1, C1, 80, 7100, ACK));
+}
+
 static void sc_denycache(struct tctx *t)
 {
 	RULES(t, allow_in(ID_B1, ID_C2, UDP, 9, 9));
@@ -965,6 +1024,7 @@ static const struct {
 	S(default_allow),    S(l4_allow),         S(port_ranges),
 	S(wildcards),        S(deny_precedence),  S(both_directions),
 	S(world_and_cidr),   S(conntrack_replies), S(revision_recheck),
+	S(revision_ahead),
 	S(denycache),        S(l7),               S(fragments),
 	S(fib_fallbacks),    S(icmp_types),       S(tcp_reopen),
 	S(events),           S(malformed_common), S(malformed_v4),
