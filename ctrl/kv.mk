@@ -4,7 +4,7 @@
 # libxgctrl.a).  Also the integration test program that drives it
 # against a real etcd (tests/integration/etcd_client_test.sh).
 
-KV_SRCS    := ctrl/kv/etcd_stream.c ctrl/kv/etcd.c
+KV_SRCS    := ctrl/kv/etcd_stream.c ctrl/kv/etcd.c ctrl/kv/gone.c ctrl/kv/keyset.c
 KV_LIB     := $(BUILD)/libxgkv.a
 KV_LIB_SAN := $(BUILD)/san/libxgkv.a
 # json-c is included as <json-c/json.h>: its own -I would put headers

@@ -199,8 +199,10 @@ static struct xg_docstore_req *parse_ahead(struct xgd *d,
 	return r;
 }
 
+/* in_resync: a resync or catch-up is being read, applied at its end;
+ * marked: a full one, whose end sweeps what it did not put. */
 static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
-		 const struct timespec **oldest, bool *in_resync)
+		 const struct timespec **oldest, bool *in_resync, bool *marked)
 {
 	struct xg_docstore_req *reqs = parse_ahead(d, it), one;
 	size_t n_put = 0;
@@ -224,11 +226,16 @@ static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
 			break;
 		case XG_EVQ_RESYNC_BEGIN:
 			xg_docstore_mark(&d->docs);
+			*in_resync = *marked = true;
+			break;
+		case XG_EVQ_CATCHUP_BEGIN:
+			/* its puts and deletes say all; nothing is swept */
 			*in_resync = true;
 			break;
 		case XG_EVQ_RESYNC_END:
-			changed |= xg_docstore_sweep(&d->docs) > 0;
-			*in_resync = false;
+			if (*marked)
+				changed |= xg_docstore_sweep(&d->docs) > 0;
+			*in_resync = *marked = false;
 			changed = true; /* a resync always ends in one apply */
 			break;
 		case XG_EVQ_HEALTH:
@@ -253,7 +260,7 @@ static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
 static void *run(void *arg)
 {
 	struct xgd *d = arg;
-	bool in_resync = false, pending = false;
+	bool in_resync = false, marked = false, pending = false;
 	int64_t rev = 0, applied_rev = -1;
 
 	while (!d->stop) {
@@ -261,7 +268,7 @@ static void *run(void *arg)
 		const struct timespec *oldest = NULL;
 
 		pthread_mutex_lock(&d->docs_mu);
-		pending |= take(d, list, &rev, &oldest, &in_resync);
+		pending |= take(d, list, &rev, &oldest, &in_resync, &marked);
 		publish_errors(d);
 		/* A resync applies once, when its snapshot is complete: a
 		 * half-read store would look like deleted policies. */

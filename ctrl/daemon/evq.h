@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-only */
 /*
  * What the kvstore threads tell the control thread: a document put or
- * deleted, a full resync starting or ending, the store's health.  A
+ * deleted, a full resync or a catch-up starting or ending, the store's
+ * health.  A
  * mutex-and-condvar queue: stores never wait on the control thread, and
  * the control thread takes everything queued at once, so a burst of
  * writes costs one compile.
@@ -18,7 +19,8 @@ enum xg_ev_kind {
 	XG_EVQ_PUT,
 	XG_EVQ_DEL,
 	XG_EVQ_RESYNC_BEGIN, /* every key not put before END is gone */
-	XG_EVQ_RESYNC_END,
+	XG_EVQ_CATCHUP_BEGIN, /* changes up to END's revision, applied whole */
+	XG_EVQ_RESYNC_END, /* ends either */
 	XG_EVQ_HEALTH, /* key: a short status text; rev: 1 up, 0 down */
 	XG_EVQ_WAKE, /* nothing: look at the stop flag, reload requests */
 };

@@ -67,36 +67,66 @@ static char *b64(const void *p, size_t n)
 }
 
 /*
- * The range of every key starting with p: from p (or "\0", the first key
- * there is, for "") to p with its last byte below 0xff incremented and
- * the rest cut.  An end of "\0" is etcd's "to the end of the keyspace".
+ * The end of the range of every key starting with p (n bytes): p with its
+ * last byte below 0xff incremented and the rest cut; "\0", etcd's "to the
+ * end of the keyspace", when there is no such byte.  *end is malloc'd.
  */
+static int prefix_end(const char *p, size_t n, unsigned char **end,
+		      size_t *len)
+{
+	size_t l = n;
+	unsigned char *e = malloc(n + 1);
+
+	if (!e)
+		return -ENOMEM;
+	memcpy(e, p, n);
+	while (l && e[l - 1] == 0xff)
+		l--;
+	if (l)
+		e[l - 1]++;
+	else
+		e[l++] = 0;
+	*end = e;
+	*len = l;
+	return 0;
+}
+
+/* The range of every key starting with p, from p (or "\0", the first key
+ * there is, for ""), base64 for the gateway. */
 static int prefix_range(const char *p, char **key64, char **end64)
 {
-	size_t n = strlen(p), len = n;
-	unsigned char *end;
+	size_t n = strlen(p), len;
+	unsigned char *end = NULL;
 
 	*key64 = n ? b64(p, n) : b64("", 1);
-	end = malloc(n + 1);
-	if (!end || !*key64)
+	if (!*key64 || prefix_end(p, n, &end, &len))
 		goto nomem;
-	memcpy(end, p, n);
-	while (len && end[len - 1] == 0xff)
-		len--;
-	if (len)
-		end[len - 1]++;
-	else
-		end[len++] = 0;
 	*end64 = b64(end, len);
 	free(end);
 	if (!*end64)
 		goto nomem;
 	return 0;
 nomem:
-	free(end);
 	free(*key64);
 	*key64 = NULL;
 	return -ENOMEM;
+}
+
+int xg_etcd_prefix_end(const char *prefix, char **end, size_t *len)
+{
+	unsigned char *e;
+	int ret = prefix_end(prefix, strlen(prefix), &e, len);
+
+	if (ret)
+		return ret;
+	/* NUL-terminated too, for callers that keep keys as strings */
+	*end = realloc(e, *len + 1);
+	if (!*end) {
+		free(e);
+		return -ENOMEM;
+	}
+	(*end)[*len] = '\0';
+	return 0;
 }
 
 /* Where the decoder's JSON path came from: "etcd /v3/kv/range: kvs[0].key". */
@@ -387,6 +417,7 @@ struct part {
 	char *lo64; /* owned; moves on page by page */
 	char *hi64; /* owned */
 	int64_t at; /* in: 0 = take the first page's; out: the revision read */
+	const char *filter; /* more request fields, ",\"keys_only\":true"; or "" */
 	xg_etcd_kv_cb cb;
 	void *arg;
 	volatile int *abort; /* another part failed */
@@ -430,8 +461,9 @@ static int range_pages(struct part *p)
 		 * one consistent snapshot for the watch to follow. */
 		if (asprintf(&req,
 			     "{\"key\":\"%s\",\"range_end\":\"%s\",\"limit\":"
-			     "\"%zu\",\"revision\":\"%" PRId64 "\"}",
-			     p->lo64, p->hi64, limit, p->at) < 0) {
+			     "\"%zu\",\"revision\":\"%" PRId64 "\"%s}",
+			     p->lo64, p->hi64, limit, p->at,
+			     p->filter ? p->filter : "") < 0) {
 			req = NULL;
 			ret = -ENOMEM;
 			break;
@@ -492,6 +524,80 @@ int xg_etcd_range_prefix(struct xg_etcd *e, const char *prefix,
 			 struct xg_err *err)
 {
 	return xg_etcd_range_prefix_split(e, prefix, NULL, cb, arg, rev, err);
+}
+
+int xg_etcd_range_span(struct xg_etcd *e, const void *lo, size_t lo_len,
+		       const void *hi, size_t hi_len,
+		       const struct xg_etcd_range_opts *o, xg_etcd_kv_cb cb,
+		       void *arg, int64_t *rev, struct xg_err *err)
+{
+	struct part p = { .e = e, .cb = cb, .arg = arg };
+	char filter[96];
+	struct xg_err tmp;
+	int ret;
+
+	if (!err)
+		err = &tmp;
+	if (!e || !lo || !hi || !cb || !o || o->revision < 0 ||
+	    o->min_mod_revision < 0) {
+		xg_err_set(err, "etcd range", "invalid arguments");
+		return -EINVAL;
+	}
+	snprintf(filter, sizeof(filter), "%s,\"min_mod_revision\":\"%" PRId64 "\"",
+		 o->keys_only ? ",\"keys_only\":true" : "", o->min_mod_revision);
+	p.filter = filter;
+	p.at = o->revision;
+	p.lo64 = b64(lo, lo_len);
+	p.hi64 = b64(hi, hi_len);
+	if (!p.lo64 || !p.hi64)
+		ret = -ENOMEM;
+	else
+		ret = range_pages(&p);
+	if (ret && p.err.msg[0])
+		*err = p.err;
+	else if (ret)
+		xg_err_set(err, "etcd range", "out of memory");
+	if (!ret && rev)
+		*rev = p.at;
+	free(p.lo64);
+	free(p.hi64);
+	for (int k = 0; k < p.n_samples; k++)
+		free(p.sample[k]);
+	return ret;
+}
+
+int xg_etcd_count(struct xg_etcd *e, const void *lo, size_t lo_len,
+		  const void *hi, size_t hi_len, int64_t revision,
+		  int64_t *count, int64_t *rev, struct xg_err *err)
+{
+	char *lo64 = b64(lo, lo_len), *hi64 = b64(hi, hi_len), *req = NULL;
+	struct xg_etcd_range r;
+	struct xg_err tmp;
+	int ret = -ENOMEM;
+
+	if (!err)
+		err = &tmp;
+	if (!lo64 || !hi64 ||
+	    asprintf(&req,
+		     "{\"key\":\"%s\",\"range_end\":\"%s\",\"count_only\":true,"
+		     "\"revision\":\"%" PRId64 "\"}",
+		     lo64, hi64, revision) < 0) {
+		req = NULL;
+		xg_err_set(err, "etcd range", "out of memory");
+		goto out;
+	}
+	ret = range(e, req, &r, err);
+	if (!ret) {
+		*count = r.count;
+		if (rev)
+			*rev = r.revision;
+		xg_etcd_range_free(&r);
+	}
+out:
+	free(req);
+	free(lo64);
+	free(hi64);
+	return ret;
 }
 
 void xg_etcd_splits_free(struct xg_etcd_splits *sp)

@@ -405,7 +405,7 @@ static int range_cb(const struct xg_etcd_kv *kv, void *arg)
 		a->ordered = false;
 	snprintf(a->last, sizeof(a->last), "%s", kv->key);
 	snprintf(want, sizeof(want), "v%s", kv->key + strlen("/t/rg/k"));
-	if (strcmp(kv->val, want))
+	if (!kv->val || strcmp(kv->val, want))
 		a->values = false;
 	a->n++;
 	return 0;
@@ -524,6 +524,75 @@ static void t_range_split(struct xg_etcd *e, struct xg_etcd *small,
 	pthread_mutex_destroy(&a.mu);
 }
 
+/* What a catch-up asks of etcd (store_etcd.c): the keys changed since a
+ * revision, in pages; counts of spans, now and at a revision; keys only. */
+static void t_range_catchup(struct xg_etcd *e, struct xg_etcd *small,
+			    int64_t last)
+{
+	static const char lo[] = "/t/rg/", hi[] = "/t/rg0";
+	struct xg_etcd_range_opts o = { .min_mod_revision = last + 1 };
+	static const int again[] = { 5, 500, 1000 };
+	struct xg_err err = {0};
+	struct range_acc a;
+	int64_t rev, n, before;
+	char key[64], val[64];
+
+	for (size_t i = 0; i < 3; i++) {
+		snprintf(key, sizeof(key), "/t/rg/k%05d", again[i]);
+		snprintf(val, sizeof(val), "v%05d", again[i]);
+		CALL(0, xg_etcd_put(e, key, val, strlen(val), 0, &before, &err),
+		     err, "put again");
+	}
+	for (int pass = 0; pass < 2; pass++) {
+		memset(&a, 0, sizeof(a));
+		a.ordered = a.values = true;
+		CALL(0,
+		     xg_etcd_range_span(pass ? small : e, lo, strlen(lo), hi,
+					strlen(hi), &o, range_cb, &a, &rev,
+					&err),
+		     err, "keys changed since a revision");
+		CHECK(a.n == 3 && a.ordered && a.values &&
+			      !strcmp(a.last, "/t/rg/k01000") && rev == before,
+		      "only the %zu put again, in order, with values, at %" PRId64
+		      "%s",
+		      a.n, rev, pass ? " (pages of 7)" : "");
+	}
+	CALL(0, xg_etcd_count(e, lo, strlen(lo), hi, strlen(hi), 0, &n, &rev, &err),
+	     err, "count");
+	CHECK(n == 1234 && rev == before, "%" PRId64 " keys counted at %" PRId64, n, rev);
+	CALL(0,
+	     xg_etcd_count(e, "/t/rg/k00100", 12, "/t/rg/k00200", 12, rev, &n,
+			   NULL, &err),
+	     err, "count of a span");
+	CHECK(n == 100, "%" PRId64 " keys in [k00100, k00200)", n);
+	CALL(0, xg_etcd_delete(e, "/t/rg/k00150", false, NULL, &err), err,
+	     "delete one");
+	CALL(0,
+	     xg_etcd_count(e, "/t/rg/k00100", 12, "/t/rg/k00200", 12, rev, &n,
+			   NULL, &err),
+	     err, "count at the revision before");
+	CHECK(n == 100, "%" PRId64 " keys there at that revision", n);
+	CALL(0,
+	     xg_etcd_count(e, "/t/rg/k00100", 12, "/t/rg/k00200", 12, 0, &n,
+			   NULL, &err),
+	     err, "count now");
+	CHECK(n == 99, "%" PRId64 " keys there now", n);
+	memset(&a, 0, sizeof(a));
+	a.ordered = true;
+	o = (struct xg_etcd_range_opts){ .revision = rev, .keys_only = true };
+	CALL(0,
+	     xg_etcd_range_span(small, "/t/rg/k00100", 12, "/t/rg/k00200", 12,
+				&o, range_cb, &a, NULL, &err),
+	     err, "keys only, at the revision before");
+	CHECK(a.n == 100 && a.ordered && !a.values,
+	      "%zu keys, no values", a.n);
+	CALL(-EINVAL,
+	     xg_etcd_range_span(e, lo, strlen(lo), hi, strlen(hi),
+				&(struct xg_etcd_range_opts){ .revision = -1 },
+				range_cb, &a, NULL, &err),
+	     err, "a negative revision refused");
+}
+
 static int t_range(const char *ep)
 {
 	struct xg_etcd_cfg cfg = {.endpoints = &ep, .n_endpoints = 1};
@@ -587,6 +656,7 @@ static int t_range(const char *ep)
 	     xg_etcd_range_prefix(small, "/t/none/", range_cb, &a, &rev, &err),
 	     err, "empty range");
 	CHECK(a.n == 0 && rev == last, "no keys, still a revision");
+	t_range_catchup(e, small, last);
 	xg_etcd_close(small);
 	CALL(0, xg_etcd_delete(e, "/t/r", true, NULL, &err), err, "cleanup");
 	xg_etcd_close(e);
