@@ -5,7 +5,8 @@
 XGATED_SRCS := ctrl/daemon/main.c ctrl/daemon/control.c ctrl/daemon/evq.c \
 	       ctrl/daemon/docstore.c ctrl/daemon/store_file.c \
 	       ctrl/daemon/store_etcd.c ctrl/daemon/api.c ctrl/daemon/api_cmds.c \
-	       ctrl/daemon/api_l7.c ctrl/daemon/node_report.c
+	       ctrl/daemon/api_l7.c ctrl/daemon/node_report.c \
+	       ctrl/daemon/id_batch.c
 XGATED      := $(BUILD)/xgated
 
 EXTRA_CFLAGS_store_etcd += $(KV_CFLAGS)

@@ -428,18 +428,104 @@ out:
 	return ret;
 }
 
-/* Each pairing is durable in etcd as soon as it is made: nothing to undo
- * when a later one of the batch fails. */
+/* Label sets numbered in one transaction: both keys of each. */
+#define BATCH (XG_ETCD_TXN_OPS / 2)
+
+/*
+ * Numbers n label sets no gateway had numbered when we last looked, in
+ * one transaction that creates both keys of each only if none of them
+ * exists: a start that meets 10,000 new label sets makes 160 writes,
+ * not 30,000 round trips.  Returns 1 when all are numbered (and
+ * learned); 0 when some key was there (another gateway got in first:
+ * nothing was written, and the caller numbers them one by one, as
+ * alloc_one settles such races); <0 error.
+ */
+static int alloc_batch(struct xg_id_alloc *a, struct etcd_alloc *ea,
+		       const char *const *labels, size_t n, __u32 *ids,
+		       struct xg_err *err)
+{
+	char *keys[2 * BATCH] = {0}, nums[BATCH][16];
+	const char *vals[2 * BATCH];
+	__u32 cand = XG_ID_FIRST_LOCAL - 1;
+	int ret = -ENOMEM;
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		cand = xg_id_next_free(a, cand + 1);
+		if (cand >= XG_ID_LIMIT) {
+			ret = 0; /* one by one, which says why */
+			goto out;
+		}
+		ids[i] = cand;
+		snprintf(nums[i], sizeof(nums[i]), "%u", cand);
+		keys[2 * i] = id_key(ea, cand);
+		vals[2 * i] = labels[i];
+		keys[2 * i + 1] = lbl_key(ea, labels[i]);
+		vals[2 * i + 1] = nums[i];
+		if (!keys[2 * i] || !keys[2 * i + 1]) {
+			xg_err_set(err, "identity", "out of memory");
+			goto out;
+		}
+	}
+	ret = xg_etcd_create_all(ea->e, (const char *const *)keys, vals,
+				 2 * n, err);
+	if (ret == 1)
+		pr_debug("identity: %zu label sets numbered in one transaction (%u-%u)\n",
+			 n, ids[0], ids[n - 1]);
+	else if (!ret)
+		pr_debug("identity: a batch of %zu met a key another made: one by one\n",
+			 n);
+	for (i = 0; ret == 1 && i < n; i++) {
+		int r = xg_id_learn(a, ids[i], labels[i]);
+
+		if (r) {
+			/* written in etcd, so kept there: the next load
+			 * learns what this one could not */
+			xg_err_set(err, "identity", "%s", strerror(-r));
+			ret = r == -EEXIST ? -EBADMSG : r;
+		}
+	}
+out:
+	for (i = 0; i < 2 * n; i++)
+		free(keys[i]);
+	return ret;
+}
+
+/*
+ * Label sets not yet known come in batches of up to BATCH distinct ones;
+ * then each is looked up (a batch that went is known now) or numbered
+ * alone.  Each pairing is durable in etcd as soon as it is made: nothing
+ * to undo when a later one fails.
+ */
 static int etcd_alloc(struct xg_id_alloc *a, const char *const *labels,
 		      size_t n, __u32 *ids, struct xg_err *err)
 {
 	struct etcd_alloc *ea = xg_id_priv(a);
+	const char *batch[BATCH];
+	__u32 batch_ids[BATCH];
 
-	for (size_t i = 0; i < n; i++) {
-		int ret = alloc_one(a, ea, labels[i], &ids[i], err);
+	for (size_t i = 0, end; i < n; i = end) {
+		size_t nb = 0;
+		int ret;
 
-		if (ret)
-			return ret;
+		for (end = i; end < n && nb < BATCH; end++) {
+			bool dup = false;
+
+			for (size_t j = 0; j < nb && !dup; j++)
+				dup = !strcmp(batch[j], labels[end]);
+			if (!dup && !xg_id_known(a, labels[end], &ids[end]))
+				batch[nb++] = labels[end];
+		}
+		if (nb > 1) {
+			ret = alloc_batch(a, ea, batch, nb, batch_ids, err);
+			if (ret < 0)
+				return ret;
+		}
+		for (size_t j = i; j < end; j++) {
+			ret = alloc_one(a, ea, labels[j], &ids[j], err);
+			if (ret)
+				return ret;
+		}
 	}
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "daemon.h"
+#include "id_batch.h"
 #include "fastpath/fastpath.h"
 #include "store_etcd.h"
 #include "ctrl/log.h"
@@ -106,6 +107,17 @@ static int apply(struct xgd *d, const struct timespec *oldest)
 	int ret;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	if (d->ep_changed >= XGD_ID_BATCH_MIN) {
+		long made = xgd_id_batch(d->ids, &d->docs, &err);
+
+		if (made < 0)
+			pr_warn("identity: %s: %s (the compile asks again, one by one)\n",
+				err.where, err.msg);
+		else if (made)
+			pr_info("identity: %ld new label sets numbered together in %.0f ms\n",
+				made, ms_since(&t0));
+	}
+	d->ep_changed = 0;
 	src = xg_docstore_view(&d->docs, &n, &idx);
 	ret = src ? 0 : -ENOMEM;
 	/* without a cache (out of memory) every compile is a full one */
@@ -206,7 +218,7 @@ static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
 {
 	struct xg_docstore_req *reqs = parse_ahead(d, it), one;
 	size_t n_put = 0;
-	bool changed = false;
+	bool changed = false, maybe_ep;
 
 	for (; it; it = it->next) {
 		struct xg_docstore_req *r = reqs ? &reqs[n_put] : &one;
@@ -217,8 +229,11 @@ static bool take(struct xgd *d, struct xg_evq_item *it, int64_t *rev,
 				one = (struct xg_docstore_req){ .key = it->key,
 								.buf = it->val,
 								.len = it->len };
-			if (xg_docstore_put_req(&d->docs, r) > 0)
+			maybe_ep = !reqs || r->parsed != 1 || r->set.n_endpoints;
+			if (xg_docstore_put_req(&d->docs, r) > 0) {
 				changed = true;
+				d->ep_changed += maybe_ep;
+			}
 			n_put++;
 			break;
 		case XG_EVQ_DEL:

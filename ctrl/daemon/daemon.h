@@ -60,6 +60,10 @@ struct xgd {
 	struct xg_dp_sync sync; /* control thread only */
 	/* control thread only: what the next compile may reuse */
 	struct xg_compile_cache *ccache;
+	/* control thread only: endpoint documents changed (or maybe: not
+	 * parsed ahead) since the last apply; many, and their new label
+	 * sets are numbered together first (id_batch.h) */
+	size_t ep_changed;
 	struct xg_store_file *fstore;
 	struct xg_store_etcd *estore;
 	struct xg_fastpath *fp; /* the L7 fast path; NULL when disabled */

@@ -895,6 +895,81 @@ out:
 	return ret;
 }
 
+int xg_etcd_create_all(struct xg_etcd *e, const char *const *keys,
+		       const char *const *vals, size_t n, struct xg_err *err)
+{
+	struct xg_etcd_txn t = {0};
+	struct body b = {0};
+	struct xg_err tmp;
+	char *req = NULL;
+	size_t req_len;
+	FILE *f;
+	int ret = -ENOMEM;
+
+	if (!err)
+		err = &tmp;
+	if (!e || !keys || !vals || !n || n > XG_ETCD_TXN_OPS) {
+		xg_err_set(err, "etcd create", "invalid arguments");
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!keys[i] || !keys[i][0] || !vals[i]) {
+			xg_err_set(err, "etcd create", "invalid arguments");
+			return -EINVAL;
+		}
+	f = open_memstream(&req, &req_len);
+	if (!f)
+		goto nomem;
+	/* every key absent (create_revision 0), then every put */
+	fputs("{\"compare\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		char *k = b64(keys[i], strlen(keys[i]));
+
+		if (!k)
+			goto nomem_f;
+		fprintf(f, "%s{\"key\":\"%s\",\"target\":\"CREATE\","
+			   "\"result\":\"EQUAL\",\"create_revision\":\"0\"}",
+			i ? "," : "", k);
+		free(k);
+	}
+	fputs("],\"success\":[", f);
+	for (size_t i = 0; i < n; i++) {
+		char *k = b64(keys[i], strlen(keys[i]));
+		char *v = b64(vals[i], strlen(vals[i]));
+
+		if (!k || !v) {
+			free(k);
+			free(v);
+			goto nomem_f;
+		}
+		fprintf(f, "%s{\"request_put\":{\"key\":\"%s\",\"value\":\"%s\"}}",
+			i ? "," : "", k, v);
+		free(k);
+		free(v);
+	}
+	fputs("]}", f);
+	if (fclose(f))
+		goto nomem;
+	ret = call(e, "/v3/kv/txn", req, &b, err);
+	if (!ret) {
+		ret = xg_etcd_decode_txn(b.p, b.len, &t, err);
+		if (ret)
+			in_answer(err, "/v3/kv/txn");
+		else
+			ret = t.succeeded ? 1 : 0;
+	}
+	xg_etcd_txn_free(&t);
+	free(b.p);
+	free(req);
+	return ret;
+nomem_f:
+	fclose(f);
+nomem:
+	free(req);
+	xg_err_set(err, "etcd create", "out of memory");
+	return -ENOMEM;
+}
+
 /* A lease call with {"ID"} or {"TTL"} as its body. */
 static int lease_call(struct xg_etcd *e, const char *api, const char *field,
 		      int64_t n, int64_t *id, int64_t *ttl, struct xg_err *err)

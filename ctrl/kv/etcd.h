@@ -144,6 +144,16 @@ int xg_etcd_create(struct xg_etcd *e, const char *key, const void *val,
 		   size_t len, char **existing, size_t *existing_len,
 		   struct xg_err *err);
 
+/* etcd's default --max-txn-ops: compares (and puts) in one transaction. */
+#define XG_ETCD_TXN_OPS 128
+/*
+ * Puts keys[i] = vals[i] (strings) for i < n (at most XG_ETCD_TXN_OPS),
+ * all in one transaction, only if none of the keys exists.  Returns 1
+ * created all; 0 one existed, and nothing was written; <0 error.
+ */
+int xg_etcd_create_all(struct xg_etcd *e, const char *const *keys,
+		       const char *const *vals, size_t n, struct xg_err *err);
+
 int xg_etcd_lease_grant(struct xg_etcd *e, int ttl_s, int64_t *lease,
 			struct xg_err *err);
 /* One refresh.  -ENOENT when the lease has expired or was revoked. */

@@ -107,6 +107,18 @@ check "etcd: one id key and one by-labels key per set (no orphan)" \
 check "four processes, shuffled orders: same ids" race /t4/ 11 22 33 44
 check "a fresh process reads the same ids (four-process race)" fresh /t4/
 check "etcd: no orphan after the four-process race" no_orphans /t4/
+# Batches: new sets numbered many to a transaction, racing processes that
+# number them one by one and other batches (a batch that meets a key
+# another made writes nothing, and its sets go one by one).
+check "batching processes racing one-by-one ones: same ids" \
+	race /t5/ many:11 many:22 fwd 44
+check "a fresh process reads the same ids (batch race)" fresh /t5/
+check "etcd: no orphan after the batch race" no_orphans /t5/
+check "a batch alone numbers every set (one process)" race /t6/ many:7
+batched() { [[ $(grep -c 'label sets numbered in one transaction' "$T_TMP/log0") -eq 4 ]]; }
+check "... in 4 transactions of 50 (not one by one)" batched
+check "... the same a fresh process reads" fresh /t6/
+check "... no orphan" no_orphans /t6/
 
 check "an id made after a process read etcd: lookup and get find it" \
 	"$BIN" fetch "$EP" /t1/

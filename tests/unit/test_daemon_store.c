@@ -49,6 +49,7 @@ static const char *kind_name(enum xg_ev_kind k)
 		[XG_EVQ_PUT] = "PUT",
 		[XG_EVQ_DEL] = "DEL",
 		[XG_EVQ_RESYNC_BEGIN] = "RESYNC_BEGIN",
+		[XG_EVQ_CATCHUP_BEGIN] = "CATCHUP_BEGIN",
 		[XG_EVQ_RESYNC_END] = "RESYNC_END",
 		[XG_EVQ_HEALTH] = "HEALTH",
 		[XG_EVQ_WAKE] = "WAKE",

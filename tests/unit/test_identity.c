@@ -21,6 +21,9 @@
 #include <cmocka.h>
 
 #include "ctrl/identity.h"
+#include "ctrl/daemon/docstore.h"
+#include "ctrl/daemon/id_batch.h"
+#include "ctrl/policy/labels.h"
 
 struct dir {
 	char path[64];
@@ -430,6 +433,73 @@ static void test_10k(void **state)
 	xg_id_alloc_close(a);
 }
 
+/* An Endpoint document with one label, app=APP. */
+static void put_ep(struct xg_docstore *ds, const char *key, const char *name,
+		   const char *app, int octet)
+{
+	char buf[512];
+	int n = snprintf(buf, sizeof(buf),
+			 "apiVersion: xgate.io/v1\nkind: Endpoint\n"
+			 "metadata:\n  name: %s\n  namespace: ns\n"
+			 "spec:\n  addresses: [198.18.1.%d]\n"
+			 "  labels:\n    app: \"%s\"\n",
+			 name, octet, app);
+
+	assert_int_equal(xg_docstore_put(ds, key, buf, (size_t)n), 1);
+}
+
+static bool ep_known(struct xg_id_alloc *a, struct xg_docstore *ds,
+		     const char *key)
+{
+	char lk[4096];
+	__u32 id;
+
+	for (size_t i = 0; i < ds->n; i++)
+		if (!strcmp(ds->v[i].key, key)) {
+			assert_true(xg_label_key_of_endpoint(
+					    &ds->v[i].set.endpoints[0], lk,
+					    sizeof(lk)) > 0);
+			return xg_id_known(a, lk, &id);
+		}
+	fail_msg("no document %s", key);
+	return false;
+}
+
+/* The daemon's batch: every distinct new label set once, none twice;
+ * a label set the allocator refuses is left to the compile. */
+static void test_id_batch(void **state)
+{
+	struct dir *d = *state;
+	struct xg_id_alloc *a = open_ok(d->state);
+	struct xg_docstore ds = {};
+	struct xg_err e = {0};
+	size_t before;
+
+	put_ep(&ds, "ep/1", "a1", "web", 1);
+	put_ep(&ds, "ep/2", "a2", "web", 2); /* the same label set */
+	put_ep(&ds, "ep/3", "b", "db", 3);
+	put_ep(&ds, "ep/4", "c", "caf\u00e9", 4); /* not ASCII: refused */
+	get_ok(a, "k8s:app=db;k8s:io.kubernetes.pod.namespace=ns");
+	before = xg_id_count(a);
+	/* web is new; db was known; café is the compile's to refuse */
+	assert_int_equal(xgd_id_batch(a, &ds, &e), 1);
+	assert_int_equal(xg_id_count(a), before + 1);
+	assert_true(ep_known(a, &ds, "ep/1"));
+	assert_true(ep_known(a, &ds, "ep/2"));
+	assert_true(ep_known(a, &ds, "ep/3"));
+	assert_false(ep_known(a, &ds, "ep/4"));
+	/* asked again: nothing new */
+	assert_int_equal(xgd_id_batch(a, &ds, &e), 0);
+	assert_int_equal(xg_id_count(a), before + 1);
+	/* and the numbers survive a reopen: they were written */
+	xg_id_alloc_close(a);
+	a = open_ok(d->state);
+	assert_int_equal(xg_id_count(a), before + 1);
+	assert_true(ep_known(a, &ds, "ep/2"));
+	xg_id_alloc_close(a);
+	xg_docstore_free(&ds);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +515,7 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_many, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_10k, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_id_batch, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
