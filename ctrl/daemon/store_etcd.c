@@ -35,6 +35,8 @@ struct xg_store_etcd {
 	pthread_mutex_t known_mu; /* the full read's parts add at once */
 	bool known_ok; /* false: a full read is the only way back */
 	int64_t seen_rev; /* every event up to here is in known */
+	/* How the last read went, for status: "read 110013 keys at ..." */
+	char last_read[160];
 };
 
 /* What a catch-up found changed, held until all of it is known. */
@@ -118,7 +120,8 @@ static void on_state(enum xg_etcd_conn st, const char *endpoint,
 	char msg[400];
 
 	if (st == XG_ETCD_CONNECTED)
-		snprintf(msg, sizeof(msg), "connected to %s", endpoint);
+		snprintf(msg, sizeof(msg), "connected to %s%s%s", endpoint,
+			 s->last_read[0] ? "; last " : "", s->last_read);
 	else
 		snprintf(msg, sizeof(msg), "disconnected from %s%s%s", endpoint,
 			 why && why->msg[0] ? ": " : "", why ? why->msg : "");
@@ -323,6 +326,10 @@ static int catch_up(struct xg_store_etcd *s, int64_t *rev, struct xg_err *err)
 		": %zu changed, %zu gone of %zu (%zu counts, %zu listings of %zu keys) in %.0f ms\n",
 		s->seen_rev, at, c.n, g.n, n, st.counts, st.lists, st.listed,
 		(double)(now_us() - t0) / 1000);
+	snprintf(s->last_read, sizeof(s->last_read),
+		 "catch-up from revision %" PRId64 " to %" PRId64
+		 ": %zu changed, %zu gone, in %.0f ms",
+		 s->seen_rev, at, c.n, g.n, (double)(now_us() - t0) / 1000);
 	/* forgotten last: g.key points into known */
 	for (i = 0; i < g.n; i++)
 		xg_keyset_del(&s->known, g.key[i], strlen(g.key[i]));
@@ -341,6 +348,7 @@ out:
 /* Every key again, after a fresh start of known. */
 static int full_read(struct xg_store_etcd *s, int64_t *rev, struct xg_err *err)
 {
+	uint64_t t0 = now_us();
 	int ret;
 
 	xg_keyset_clear(&s->known);
@@ -356,6 +364,9 @@ static int full_read(struct xg_store_etcd *s, int64_t *rev, struct xg_err *err)
 		return ret;
 	}
 	s->seen_rev = *rev;
+	snprintf(s->last_read, sizeof(s->last_read),
+		 "full read at revision %" PRId64 ": %zu documents, in %.0f ms",
+		 *rev, s->known.n, (double)(now_us() - t0) / 1000);
 	return 0;
 }
 

@@ -229,6 +229,12 @@ for n in a b; do
 	check "gateway $n: c1 now allowed by noise, front-network gone" \
 		wait_for "decided_by $n noise" 10
 done
+status_says() { local o; o=$(xgc "$1" status) && [[ $o == *"$2"* ]]; }
+check "gateway b: status says how it last read etcd (the catch-up)" \
+	wait_for "status_says b 'last catch-up from revision'" 5
+# (a may have caught up too: its watch came back when etcd did, maybe
+# after the compaction)
+check "gateway a: status says how it last read etcd" status_says a '; last '
 lists_no_front_network() { local o; o=$(xgc b policy list) && [[ $o != *front-network* ]]; }
 check "gateway b: front-network no longer listed" lists_no_front_network
 
