@@ -28,6 +28,7 @@ struct fake {
 	int64_t rev; /* the one revision it answers at */
 	int fail_at; /* the fail_at-th request fails (1-based); 0: none */
 	int requests;
+	int64_t lie; /* added to every count after the first */
 };
 
 /* Bytewise order with lengths, as etcd compares keys. */
@@ -66,7 +67,7 @@ static int fake_count(void *arg, const char *lo, size_t lo_len,
 
 	if (ret)
 		return ret;
-	*n = 0;
+	*n = f->requests > 1 ? f->lie : 0;
 	for (size_t i = 0; i < f->n; i++)
 		*n += in_span(f->k[i], lo, lo_len, hi, hi_len);
 	return 0;
@@ -324,6 +325,37 @@ static void test_request_error_returned(void **state)
 	free_keys(k, n);
 }
 
+/* Counts that do not add up (a part over the whole, or below zero) are
+ * etcd's answers gone wrong, not deletions. */
+static void test_counts_that_do_not_add_up(void **state)
+{
+	static const int64_t lies[] = { 5000, -5000 };
+	size_t n = 3000;
+	char **k = make_keys(n);
+	const char **server = malloc(n * sizeof(*server));
+
+	(void)state;
+	qsort(k, n, sizeof(*k), by_str);
+	for (size_t i = 0; i < n; i++)
+		server[i] = k[i];
+	for (size_t l = 0; l < 2; l++) {
+		/* one gone, so the search goes past its first count */
+		struct fake f = { .k = server, .n = n - 1, .rev = 5,
+				  .lie = lies[l] };
+		struct xg_err err = {0};
+		struct found got = {0};
+
+		assert_int_equal(xg_gone_find(&fake_ops, &f, LO, sizeof(LO) - 1,
+					      HI, sizeof(HI) - 1,
+					      (const char *const *)k, n, 5,
+					      on_gone, &got, NULL, &err),
+				 -EBADMSG);
+		assert_non_null(strstr(err.msg, "a count of part of a span"));
+	}
+	free(server);
+	free_keys(k, n);
+}
+
 static void test_bad_arguments(void **state)
 {
 	struct fake f = { .rev = 1 };
@@ -403,6 +435,7 @@ int main(void)
 		cmocka_unit_test(test_unknown_key_in_listing_is_stale),
 		cmocka_unit_test(test_prefix_keys),
 		cmocka_unit_test(test_request_error_returned),
+		cmocka_unit_test(test_counts_that_do_not_add_up),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_keyset_add_del_has),
 		cmocka_unit_test(test_keyset_many_sorted),
