@@ -12,6 +12,7 @@
 #include "compile.h"
 #include "hashtab.h"
 #include "labels.h"
+#include "pairset.h"
 #include "fastpath/l7/regex.h"
 
 #ifndef ARRAY_SIZE
@@ -127,7 +128,7 @@ struct cc {
 	size_t n_cidrs, cap_cidrs;
 	__u32 *cidr_by_addr; /* indices in cidrs, by (family, addr, len) */
 	__u32 *scratch; /* n_cidrs */
-	struct xg_u64map enf_set; /* (subject, dir) in out->enf */
+	struct xg_pairset enf_set; /* (subject, dir) in out->enf */
 	/* L7 rulesets, out->l7 in the order made; until the end of the
 	 * compile a ruleset id is its handle: 1 + its index there.
 	 * l7_idx: content hash -> 1 + the first with it; per ruleset,
@@ -140,7 +141,7 @@ struct cc {
 	struct xg_u64map l7_unions;
 	struct xg_compiled *out;
 	size_t cap_rules, cap_enf, cap_origins, cap_l7, cap_ipc, cap_idents,
-		cap_svcs;
+		cap_svcs, cap_blocks;
 	struct xg_err *err;
 	struct src_rec *rec; /* the source being compiled, when cached */
 	/* With a cache: per source, its part in the cache (or NULL), and
@@ -1558,7 +1559,7 @@ static int enforce(struct cc *c, const struct idv *subjects, __u8 dir)
 	for (size_t s = 0; s < subjects->n && !ret; s++) {
 		struct xg_enforce e = { .subject = subjects->v[s], .dir = dir };
 
-		if (!xg_u64map_put(&c->enf_set, subj_dir(e.subject, dir), &added))
+		if (xg_pairset_add(&c->enf_set, e.subject, dir, &added))
 			return -ENOMEM;
 		if (added)
 			ret = PUSH(c->out->enf, c->out->n_enf, c->cap_enf, e);
@@ -1622,7 +1623,7 @@ static int compile_rule(struct cc *c, const struct xg_cnp *cnp, const char *file
  * direction open except for what rules deny. */
 static int keep_open(struct cc *c)
 {
-	struct xg_u64map opened = {}; /* (subject, dir) given one here */
+	struct xg_pairset opened = {}; /* (subject, dir) given one here */
 	size_t n = c->out->n_rules;
 	__u64 last = 0;
 	int ret = 0;
@@ -1633,22 +1634,18 @@ static int keep_open(struct cc *c)
 		struct l4 all = { .proto = 0, .lo = 0, .hi = 65535 };
 		__u64 k = subj_dir(r->subject, r->dir);
 
-		/* runs of rules share their subject: one probe a run (the
-		 * sets are too big for the cache at 10,000 policies) */
+		/* runs of rules share their subject: one probe a run */
 		if (i && k == last)
 			continue;
 		last = k;
-		if (xg_u64map_get(&c->enf_set, k))
+		if (xg_pairset_has(&c->enf_set, r->subject, r->dir))
 			continue;
 		/* one allow-everything per subject and direction */
-		if (!xg_u64map_put(&opened, k, &added)) {
-			ret = -ENOMEM;
-			break;
-		}
-		if (added)
+		ret = xg_pairset_add(&opened, r->subject, r->dir, &added);
+		if (!ret && added)
 			ret = emit(c, r->subject, 0, r->dir, XG_ACT_ALLOW, &all, 0);
 	}
-	xg_u64map_free(&opened);
+	xg_pairset_free(&opened);
 	return ret;
 }
 
@@ -1762,20 +1759,30 @@ static void *dup_array(const void *v, size_t n, size_t size)
 
 /* The strings some records point to (a string field at each of offs),
  * in one block of their own, so the records can outlive the pool their
- * strings came from; and back into a pool.  A field equal to the same
- * field of the record before is stored once (an item's policy and file
- * are the previous item's). */
-struct strblock {
-	char *v;
+ * strings came from.  A field equal to the same field of the record
+ * before is stored once (an item's policy and file are the previous
+ * item's).  A block is shared, not copied: the compiled states whose
+ * records point into it hold a reference each (xg_compiled.blocks), so
+ * replaying 10,000 cached policies' origins copies no string. */
+struct xg_strblock {
+	unsigned refs;
 	size_t len;
+	char v[];
 };
+
+static void strblock_unref(struct xg_strblock *b)
+{
+	if (b && !--b->refs)
+		free(b);
+}
 
 #define STR_FIELD(rec, size, i, off)                                           \
 	((const char **)((char *)(rec) + (i) * (size) + (off)))
 
 static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
-			size_t n_offs, struct strblock *b)
+			size_t n_offs, struct xg_strblock **out)
 {
+	struct xg_strblock *b;
 	size_t len = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -1785,10 +1792,11 @@ static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
 			if (!i || s != *STR_FIELD(recs, size, i - 1, offs[f]))
 				len += strlen(s) + 1;
 		}
-	b->v = malloc(len ? len : 1);
-	b->len = len;
-	if (!b->v)
+	b = malloc(sizeof(*b) + (len ? len : 1));
+	if (!b)
 		return -ENOMEM;
+	b->refs = 1;
+	b->len = len;
 	len = 0;
 	for (size_t f = 0; f < n_offs; f++) {
 		const char *prev = NULL, *moved = NULL;
@@ -1807,24 +1815,7 @@ static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
 			*s = moved;
 		}
 	}
-	return 0;
-}
-
-/* recs point into b: after this, into a copy of b in p. */
-static int unpack_strings(struct xg_strpool *p, const struct strblock *b,
-			  void *recs, size_t n, size_t size, const size_t *offs,
-			  size_t n_offs)
-{
-	char *base = xg_strpool_copy(p, b->v, b->len);
-
-	if (!base)
-		return -ENOMEM;
-	for (size_t i = 0; i < n; i++)
-		for (size_t f = 0; f < n_offs; f++) {
-			const char **s = STR_FIELD(recs, size, i, offs[f]);
-
-			*s = base + (*s - b->v);
-		}
+	*out = b;
 	return 0;
 }
 
@@ -1838,11 +1829,12 @@ static const size_t ident_strs[] = { offsetof(struct xg_ident, labels) };
  * and the compiled states made from it: refs counts them all. */
 struct xg_env_blob {
 	unsigned refs;
+	unsigned long long serial; /* xg_compiled_ipc_serial */
 	struct xg_ipc_entry *ipc;
 	size_t n_ipc;
 	struct xg_ident *idents;
 	size_t n_idents;
-	struct strblock strs;
+	struct xg_strblock *strs;
 };
 
 static void env_unref(struct xg_env_blob *b)
@@ -1851,7 +1843,7 @@ static void env_unref(struct xg_env_blob *b)
 		return;
 	free(b->ipc);
 	free(b->idents);
-	free(b->strs.v);
+	strblock_unref(b->strs);
 	free(b);
 }
 
@@ -1865,7 +1857,7 @@ struct src_out {
 	size_t n_rules;
 	struct xg_rule_origin *origins;
 	size_t n_origins;
-	struct strblock strs; /* what origins point to (but section) */
+	struct xg_strblock *strs; /* what origins point to (but section) */
 	struct xg_prefix *cidrs; /* those its policies name, as named */
 	size_t n_cidrs;
 	struct xg_enforce *enf;
@@ -1895,10 +1887,6 @@ struct xg_compile_cache {
 	/* the merge into policy-map entries, group by group */
 	struct xg_merge_cache *merge;
 	size_t hits, misses, src_hits, src_misses;
-	/* The last compile's enforced pairs: one change moves few, so the
-	 * next compile sizes its set for them at once rather than growing
-	 * it ten times over. */
-	size_t n_enf_hint;
 };
 
 static void src_out_free(struct src_out *o)
@@ -1908,7 +1896,7 @@ static void src_out_free(struct src_out *o)
 	free(o->l7);
 	free(o->rules);
 	free(o->origins);
-	free(o->strs.v);
+	strblock_unref(o->strs);
 	free(o->cidrs);
 	free(o->enf);
 	memset(o, 0, sizeof(*o));
@@ -2030,13 +2018,15 @@ static int src_replay(struct cc *c, const struct src_out *o)
 		ret = reserve((void **)&out->origins, &c->cap_origins,
 			      out->n_origins + o->n_origins,
 			      sizeof(*out->origins));
+	if (!ret && o->n_origins) {
+		/* they point into o->strs, which out now holds too */
+		ret = PUSH(out->blocks, out->n_blocks, c->cap_blocks, o->strs);
+		if (!ret)
+			o->strs->refs++;
+	}
 	if (!ret) {
 		memcpy(out->origins + out->n_origins, o->origins,
 		       o->n_origins * sizeof(*o->origins));
-		ret = unpack_strings(&out->strs, &o->strs,
-				     out->origins + out->n_origins, o->n_origins,
-				     sizeof(*o->origins), origin_strs,
-				     ARRAY_SIZE(origin_strs));
 		out->n_origins += o->n_origins;
 	}
 	if (!ret && out->n_rules + o->n_rules > c->cap_rules)
@@ -2053,11 +2043,9 @@ static int src_replay(struct cc *c, const struct src_out *o)
 		out->rules[out->n_rules++] = r;
 	}
 	for (size_t i = 0; i < o->n_enf && !ret; i++) {
-		if (!xg_u64map_put(&c->enf_set,
-				   subj_dir(o->enf[i].subject, o->enf[i].dir),
-				   &added))
-			ret = -ENOMEM;
-		else if (added)
+		ret = xg_pairset_add(&c->enf_set, o->enf[i].subject,
+				     o->enf[i].dir, &added);
+		if (!ret && added)
 			ret = PUSH(out->enf, out->n_enf, c->cap_enf, o->enf[i]);
 	}
 	if (handle != few)
@@ -2225,7 +2213,10 @@ static void cache_keep_env(struct cc *c, struct xg_compile_cache *k,
 	k->cidrs = dup_array(c->cidrs, c->n_cidrs, sizeof(*c->cidrs));
 	k->n_cidrs = c->n_cidrs;
 	if (b) {
+		static unsigned long long serials;
+
 		b->refs = 1;
+		b->serial = __atomic_add_fetch(&serials, 1, __ATOMIC_RELAXED);
 		b->ipc = dup_array(o->ipc, o->n_ipc, sizeof(*o->ipc));
 		b->idents = dup_array(o->idents, o->n_idents, sizeof(*o->idents));
 		b->n_ipc = o->n_ipc;
@@ -2255,6 +2246,11 @@ static int ipc_and_idents(struct cc *c, struct xg_compile_cache *k,
 	o->idents = o->shared->idents;
 	o->n_idents = o->shared->n_idents;
 	return 0;
+}
+
+unsigned long long xg_compiled_ipc_serial(const struct xg_compiled *c)
+{
+	return c->shared ? c->shared->serial : 0;
 }
 
 struct xg_compile_cache *xg_compile_cache_new(void)
@@ -2464,12 +2460,10 @@ int xg_compile_indexed(struct xg_compile_cache *k,
 	ret = ret ?: collect_cidrs(&c);
 	/* the cache's parts were made from these very identities */
 	reuse = !ret && ep_hit && k->cidrs && k->env && k->n_cidrs == c.n_cidrs &&
-		!memcmp(k->cidrs, c.cidrs, c.n_cidrs * sizeof(*c.cidrs));
+		(!c.n_cidrs ||
+		 !memcmp(k->cidrs, c.cidrs, c.n_cidrs * sizeof(*c.cidrs)));
 	ret = ret ?: ipc_and_idents(&c, k, reuse);
 	ret = ret ?: reserve_origins(&c);
-	/* a hint: without the memory the set grows as it goes */
-	if (!ret && k && k->n_enf_hint)
-		(void)xg_u64map_grow(&c.enf_set, k->n_enf_hint);
 	ret = ret ?: compile_sources(&c, k, reuse);
 	ret = ret ?: keep_open(&c);
 	ret = ret ?: compile_services(&c);
@@ -2487,10 +2481,8 @@ int xg_compile_indexed(struct xg_compile_cache *k,
 		if (ret)
 			xg_err_set(c.err, "policies", "out of memory");
 	}
-	if (!ret && k) {
+	if (!ret && k)
 		cache_keep_env(&c, k, reuse);
-		k->n_enf_hint = out->n_enf;
-	}
 	endpoint_stage_keep(&c, k, gens, n_gens, !idx, ep_hit, ep_done);
 	free(c.pol_own);
 	free(c.svc_own);
@@ -2500,7 +2492,7 @@ int xg_compile_indexed(struct xg_compile_cache *k,
 	free(c.cidrs);
 	free(c.cidr_by_addr);
 	free(c.scratch);
-	xg_u64map_free(&c.enf_set);
+	xg_pairset_free(&c.enf_set);
 	xg_u64map_free(&c.l7_idx);
 	xg_u64map_free(&c.l7_unions);
 	free(c.l7_hash);
@@ -2544,5 +2536,8 @@ void xg_compiled_free(struct xg_compiled *c)
 	free(c->l7);
 	free(c->svcs);
 	xg_strpool_free(&c->strs);
+	for (size_t i = 0; i < c->n_blocks; i++)
+		strblock_unref(c->blocks[i]);
+	free(c->blocks);
 	memset(c, 0, sizeof(*c));
 }

@@ -113,6 +113,7 @@ struct xg_service_spec {
 };
 
 struct xg_env_blob;
+struct xg_strblock;
 
 struct xg_compiled {
 	struct xg_ipc_entry *ipc;
@@ -131,6 +132,10 @@ struct xg_compiled {
 	struct xg_service_spec *svcs;
 	size_t n_svcs;
 	struct xg_strpool strs; /* the strings idents and origins point to */
+	/* and the compile cache's blocks that origins replayed from it point
+	 * into (compile.c), one reference each */
+	struct xg_strblock **blocks;
+	size_t n_blocks;
 	/* When set, ipc and idents (and their labels) are a compile cache's,
 	 * shared and read only (compile.c); xg_compiled_free lets go. */
 	struct xg_env_blob *shared;
@@ -143,6 +148,12 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 	       xg_identity_fn id_fn, void *id_arg, struct xg_compiled *out,
 	       struct xg_err *err);
 void xg_compiled_free(struct xg_compiled *c);
+
+/* Nonzero when c's ipcache is a compile cache's shared one: two compiled
+ * states with the same nonzero serial hold the very same ipc entries, so
+ * a sync need not compare 110,000 of them to know nothing moved.  Serials
+ * are never reused in a process. */
+unsigned long long xg_compiled_ipc_serial(const struct xg_compiled *c);
 
 /*
  * A compile cache: what one compile worked out that the next can use

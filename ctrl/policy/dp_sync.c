@@ -415,6 +415,7 @@ int xg_dp_sync_apply(struct xg_dp_sync *s, struct xg_mapset *ms,
 {
 	struct xg_dp_sync_stats local = {};
 	struct xg_sync_stats pst = {};
+	unsigned long long serial = xg_compiled_ipc_serial(c);
 	struct xg_ipc_entry *copy;
 	struct xg_bmap x;
 	int err = 0, first = 0;
@@ -423,7 +424,10 @@ int xg_dp_sync_apply(struct xg_dp_sync *s, struct xg_mapset *ms,
 	if (!st)
 		st = &local;
 	memset(st, 0, sizeof(*st));
-	same = same_ipc(s->ipc, s->n_ipc, c->ipc, c->n_ipc);
+	same = (serial && serial == s->ipc_serial) ||
+	       same_ipc(s->ipc, s->n_ipc, c->ipc, c->n_ipc);
+	if (same)
+		s->ipc_serial = serial;
 	/* 1. identities first: policy entries may name them */
 	if (!same) {
 		err = ipc_index(&x, s->ipc, s->n_ipc);
@@ -475,6 +479,7 @@ int xg_dp_sync_apply(struct xg_dp_sync *s, struct xg_mapset *ms,
 		free(s->ipc);
 		s->ipc = copy;
 		s->n_ipc = s->cap_ipc = c->n_ipc;
+		s->ipc_serial = serial;
 	}
 	/* 5. a changed identity or service changes verdicts too (services
 	 * bump on their own, in services.c).  Identities deleted in step 4

@@ -29,6 +29,9 @@ struct xg_dp_sync {
 	struct xg_policy_sync pol;
 	struct xg_ipc_entry *ipc; /* what the ipcache holds */
 	size_t n_ipc, cap_ipc;
+	/* xg_compiled_ipc_serial of the state ipc was copied from (0: none
+	 * known): the same serial again means the same entries */
+	unsigned long long ipc_serial;
 	struct xg_dp_svc *svcs; /* what the service maps hold */
 	size_t n_svcs, cap_svcs;
 	struct xg_dp_be *bes; /* backend ids in use */

@@ -4,7 +4,8 @@
 # Each test is built plain and with the sanitizers; `make test-unit` runs
 # both (and, from tests/fuzz/fuzz.mk, the fuzz targets over their seeds).
 
-UNIT_TESTS   := test_policy_state test_entries test_native_maps test_rule_parse test_maglev
+UNIT_TESTS   := test_policy_state test_entries test_native_maps test_rule_parse test_maglev \
+		test_pairset
 UNIT_COMMON  := tests/lib/native_ms.c
 UNIT_LIBS    := -lcmocka $(LDLIBS_BPF)
 

@@ -654,6 +654,107 @@ static void run_identity_gone(void **state)
 		free(ids.keys[i]);
 }
 
+/* Parses one named document set (placeholders expanded). */
+static void parse_yaml(struct tctx *t, const char *name, const char *text,
+		       struct xg_doc_set *set)
+{
+	char *yaml = expand(text, t->fam);
+	size_t len = strlen(yaml);
+	struct xg_err err = {};
+	char buf[512];
+
+	/* EP ends each document with a separator: not the file's last */
+	if (len >= 4 && !strcmp(yaml + len - 4, "---\n"))
+		len -= 4;
+	if (xg_doc_parse_buf(name, yaml, len, set, &err))
+		fail_msg("%s", xg_err_str(&err, buf, sizeof(buf)));
+	free(yaml);
+}
+
+/* With a compile cache, a policy change reuses the endpoint stage and so
+ * shares its ipcache: the sync knows by the serial that no ipcache entry
+ * moved.  A change of endpoints makes a new one, which the sync must
+ * still write and delete as it would compare it. */
+static void run_shared_ipcache(void **state)
+{
+	struct rstate *s = *state;
+	struct tctx *t = &s->t;
+	struct xg_doc_set eps1 = {}, eps2 = {}, pol1 = {}, pol2 = {};
+	struct xg_compile_src src[2] = { { .name = "eps.yaml" },
+					 { .name = "pol.yaml" } };
+	struct xg_compiled c1 = {}, c2 = {}, c3 = {};
+	struct xg_compile_cache *k = xg_compile_cache_new();
+	struct xg_dp_sync sync = {};
+	struct xg_dp_sync_stats st;
+	struct xg_err err = {};
+	struct ids ids = {};
+
+	assert_non_null(k);
+	parse_yaml(t, "eps.yaml", EP("c1", "C1", "{app: a}") EP("b1", "B1", "{app: b}"),
+		   &eps1);
+	parse_yaml(t, "eps.yaml", EP("b1", "B1", "{app: b}"), &eps2);
+	parse_yaml(t, "pol.yaml", ALLOW_FROM("{app: a}"), &pol1);
+	parse_yaml(t, "pol.yaml", ALLOW_FROM("{app: z}"), &pol2);
+	src[0].set = &eps1;
+	src[1].set = &pol1;
+	assert_int_equal(xg_compile_cached(k, src, 2, id_get, &ids, &c1, &err), 0);
+	assert_int_equal(xg_dp_sync_adopt(&sync, t->bk->maps()), 0);
+	assert_int_equal(xg_dp_sync_apply(&sync, t->bk->maps(), &c1, &st), 0);
+	assert_true(st.ipc_written > 0);
+	expect_fwd(t, "allowed", mk(t, TCP, C1, B1, 42100, 80, SYN));
+
+	/* the policy changes, the endpoints do not: the cache's ipcache,
+	 * found equal (by comparing: the first compile's was its own) */
+	src[1].set = &pol2;
+	assert_int_equal(xg_compile_cached(k, src, 2, id_get, &ids, &c2, &err), 0);
+	assert_int_not_equal(xg_compiled_ipc_serial(&c2), 0);
+	assert_int_equal(xg_dp_sync_apply(&sync, t->bk->maps(), &c2, &st), 0);
+	assert_int_equal(st.ipc_written + st.ipc_deleted, 0);
+	assert_true(st.policy_written + st.policy_deleted > 0);
+	expect_drop(t, "no longer allowed", mk(t, TCP, C1, B1, 42101, 80, SYN),
+		    XG_DROP_POLICY_DEFAULT_DENY);
+
+	/* and again: the same serial, so the entries are not compared.  To
+	 * see that, the sync's record of the ipcache is made wrong behind
+	 * its back: a comparison would rewrite the entry, the serial says
+	 * nothing moved. */
+	src[1].set = &pol1;
+	assert_int_equal(xg_compile_cached(k, src, 2, id_get, &ids, &c3, &err), 0);
+	assert_int_equal(xg_compiled_ipc_serial(&c3), xg_compiled_ipc_serial(&c2));
+	assert_true(sync.n_ipc > 0);
+	sync.ipc[0].id ^= 0x40000000;
+	assert_int_equal(xg_dp_sync_apply(&sync, t->bk->maps(), &c3, &st), 0);
+	assert_int_equal(st.ipc_written + st.ipc_deleted, 0);
+	sync.ipc[0].id ^= 0x40000000;
+	expect_fwd(t, "allowed again", mk(t, TCP, C1, B1, 42102, 80, SYN));
+	xg_compiled_free(&c3);
+
+	/* c1 goes: a new ipcache, whose difference is applied */
+	src[0].set = &eps2;
+	assert_int_equal(xg_compile_cached(k, src, 2, id_get, &ids, &c3, &err), 0);
+	assert_int_not_equal(xg_compiled_ipc_serial(&c3), xg_compiled_ipc_serial(&c2));
+	assert_int_equal(xg_dp_sync_apply(&sync, t->bk->maps(), &c3, &st), 0);
+	assert_int_equal(st.ipc_written, 0);
+	assert_int_equal(st.ipc_deleted, 1);
+	/* and the same state again moves nothing */
+	assert_int_equal(xg_dp_sync_apply(&sync, t->bk->maps(), &c3, &st), 0);
+	assert_int_equal(st.ipc_written + st.ipc_deleted + st.policy_written +
+				 st.policy_deleted,
+			 0);
+
+	xg_dp_sync_free(&sync);
+	xg_compiled_free(&c1);
+	xg_compiled_free(&c2);
+	xg_compiled_free(&c3);
+	xg_compile_cache_free(k);
+	xg_doc_set_free(&eps1);
+	xg_doc_set_free(&eps2);
+	xg_doc_set_free(&pol1);
+	xg_doc_set_free(&pol2);
+	for (int i = 0; i < ids.n; i++)
+		free(ids.keys[i]);
+}
+
 static int setup(void **state)
 {
 	struct rstate *s = *state;
@@ -670,9 +771,9 @@ static int setup(void **state)
 
 static int run_backend(const struct dp_backend *bk)
 {
-	static struct rstate st[2][NROWS + 1];
-	static char names[2][NROWS + 1][96];
-	struct CMUnitTest tests[2 * (NROWS + 1)];
+	static struct rstate st[2][NROWS + 2];
+	static char names[2][NROWS + 2][96];
+	struct CMUnitTest tests[2 * (NROWS + 2)];
 	char group[32];
 	int fails;
 
@@ -695,21 +796,25 @@ static int run_backend(const struct dp_backend *bk)
 			u->teardown_func = NULL;
 			u->initial_state = &st[f][i];
 		}
-	for (int f = 0; f < 2; f++) {
-		struct CMUnitTest *u = &tests[2 * NROWS + f];
+	for (int x = 0; x < 2; x++)
+		for (int f = 0; f < 2; f++) {
+			struct CMUnitTest *u = &tests[2 * NROWS + 2 * x + f];
+			size_t i = NROWS + x;
 
-		st[f][NROWS].t.bk = bk;
-		st[f][NROWS].t.fam = f ? 6 : 4;
-		snprintf(names[f][NROWS], sizeof(names[f][NROWS]),
-			 "identity gone with a policy change (IPv%d)", f ? 6 : 4);
-		u->name = names[f][NROWS];
-		u->test_func = run_identity_gone;
-		u->setup_func = setup;
-		u->teardown_func = NULL;
-		u->initial_state = &st[f][NROWS];
-	}
+			st[f][i].t.bk = bk;
+			st[f][i].t.fam = f ? 6 : 4;
+			snprintf(names[f][i], sizeof(names[f][i]), "%s (IPv%d)",
+				 x ? "cached compile, shared ipcache" :
+				     "identity gone with a policy change",
+				 f ? 6 : 4);
+			u->name = names[f][i];
+			u->test_func = x ? run_shared_ipcache : run_identity_gone;
+			u->setup_func = setup;
+			u->teardown_func = NULL;
+			u->initial_state = &st[f][i];
+		}
 	snprintf(group, sizeof(group), "compile_%s", bk->name);
-	fails = _cmocka_run_group_tests(group, tests, 2 * (NROWS + 1), NULL,
+	fails = _cmocka_run_group_tests(group, tests, 2 * (NROWS + 2), NULL,
 					NULL);
 	bk->fini();
 	return fails;
