@@ -264,9 +264,9 @@ static struct json_object *origin_json(const struct xg_compiled *c, __u32 cookie
 	struct json_object *j = json_object_new_object();
 	const struct xg_rule_origin *r;
 
-	if (!cookie || cookie > c->n_origins)
+	r = xg_compiled_origin(c, cookie);
+	if (!r)
 		return j;
-	r = &c->origins[cookie - 1];
 	add_str(j, "policy", r->policy);
 	add_str(j, "file", r->file);
 	add_str(j, "section", r->section);
@@ -276,26 +276,70 @@ static struct json_object *origin_json(const struct xg_compiled *c, __u32 cookie
 	return j;
 }
 
+struct origin_at {
+	const struct xg_rule_origin *r;
+	size_t i; /* its cookie - 1 */
+};
+
+/* By (policy, file), then by cookie. */
+static int origin_at_cmp(const void *a, const void *b)
+{
+	const struct origin_at *x = a, *y = b;
+	int c = strcmp(x->r->policy, y->r->policy);
+
+	c = c ?: strcmp(x->r->file, y->r->file);
+	return c ?: (x->i > y->i) - (x->i < y->i);
+}
+
+/* Each (policy, file) that has rules, once, in the order of its first
+ * rule.  Sorted rather than compared each with each: 10,000 policies
+ * have 20,000 origins, and the control thread waits for this lock.
+ * Returns 0 or -ENOMEM. */
+static int list_policies(const struct xg_compiled *c, struct json_object *a)
+{
+	size_t n = c->n_origins;
+	struct origin_at *p = malloc((n + 1) * sizeof(*p));
+	bool *first = calloc(n + 1, sizeof(*first));
+	int ret = -ENOMEM;
+
+	if (!p || !first)
+		goto out;
+	for (size_t i = 0; i < n; i++)
+		p[i] = (struct origin_at){ xg_compiled_origin(c, (__u32)i + 1), i };
+	qsort(p, n, sizeof(*p), origin_at_cmp);
+	for (size_t i = 0; i < n; i++)
+		first[p[i].i] = !i || strcmp(p[i].r->policy, p[i - 1].r->policy) ||
+				strcmp(p[i].r->file, p[i - 1].r->file);
+	for (size_t i = 0; i < n; i++) {
+		const struct xg_rule_origin *r = xg_compiled_origin(c, (__u32)i + 1);
+		struct json_object *j;
+
+		if (!first[i])
+			continue;
+		j = json_object_new_object();
+		add_str(j, "policy", r->policy);
+		add_str(j, "key", r->file);
+		json_object_array_add(a, j);
+	}
+	ret = 0;
+out:
+	free(p);
+	free(first);
+	return ret;
+}
+
 static struct json_object *cmd_policies(struct xgd *d)
 {
 	struct json_object *o = ok(), *a = json_object_new_array(),
 			   *errs = json_object_new_array();
 
 	pthread_rwlock_rdlock(&d->lock);
-	for (size_t i = 0; i < d->compiled.n_origins; i++) {
-		const struct xg_rule_origin *r = &d->compiled.origins[i];
-		bool dup = false;
-		struct json_object *j;
-
-		for (size_t k = 0; k < i && !dup; k++)
-			dup = !strcmp(d->compiled.origins[k].policy, r->policy) &&
-			      !strcmp(d->compiled.origins[k].file, r->file);
-		if (dup)
-			continue;
-		j = json_object_new_object();
-		add_str(j, "policy", r->policy);
-		add_str(j, "key", r->file);
-		json_object_array_add(a, j);
+	if (list_policies(&d->compiled, a)) {
+		pthread_rwlock_unlock(&d->lock);
+		json_object_put(o);
+		json_object_put(a);
+		json_object_put(errs);
+		return xgd_api_error("policy list: out of memory");
 	}
 	for (size_t i = 0; i < d->n_errs; i++) {
 		struct json_object *e = json_object_new_object();
@@ -489,13 +533,14 @@ static struct json_object *cmd_validate(struct xgd *d, struct json_object *req)
 	rules = json_object_new_array();
 	for (size_t i = 0; i < c.n_rules; i++) {
 		const struct xg_rule *r = &c.rules[i];
+		const struct xg_rule_origin *from = xg_compiled_origin(&c, r->cookie);
 		struct json_object *j;
 
-		if (!r->cookie || strcmp(c.origins[r->cookie - 1].file, key))
+		if (!from || strcmp(from->file, key))
 			continue;
 		j = json_object_new_object();
-		add_str(j, "policy", c.origins[r->cookie - 1].policy);
-		add_str(j, "section", c.origins[r->cookie - 1].section);
+		add_str(j, "policy", from->policy);
+		add_str(j, "section", from->section);
 		add_int(j, "subject", r->subject);
 		add_str(j, "subject_labels", ident_labels(&c, r->subject));
 		add_int(j, "peer", r->peer);

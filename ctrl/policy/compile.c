@@ -95,7 +95,7 @@ struct lkey {
  * of the output starts, and the (subject, direction) pairs it enforces
  * (its own, even those an earlier source enforced too). */
 struct src_rec {
-	size_t rules0, origins0;
+	size_t rules0, origins0, own0; /* own0: in out->own_origins */
 	struct xg_enforce *enf;
 	size_t n_enf, cap_enf;
 	struct xg_u64map seen;
@@ -141,7 +141,7 @@ struct cc {
 	struct xg_u64map l7_unions;
 	struct xg_compiled *out;
 	size_t cap_rules, cap_enf, cap_origins, cap_l7, cap_ipc, cap_idents,
-		cap_svcs, cap_blocks;
+		cap_svcs, cap_blocks, cap_ospans;
 	struct xg_err *err;
 	struct src_rec *rec; /* the source being compiled, when cached */
 	/* With a cache: per source, its part in the cache (or NULL), and
@@ -1485,6 +1485,64 @@ static int origin_names(struct cc *c, const struct xg_cnp *cnp,
 	return 0;
 }
 
+/* Appends an origin made by this compile: to the own ones, in a span of
+ * them (its v set when the compile ends: own_origins may move). */
+static int own_origin(struct cc *c, const struct xg_rule_origin *o)
+{
+	struct xg_compiled *out = c->out;
+	struct xg_origin_span *last = out->n_ospans ?
+					      &out->ospans[out->n_ospans - 1] :
+					      NULL;
+	int ret;
+
+	ret = PUSH(out->own_origins, out->n_own_origins, c->cap_origins, *o);
+	if (ret)
+		return ret;
+	if (last && !last->v && last->first + last->n == out->n_origins) {
+		last->n++;
+	} else {
+		struct xg_origin_span sp = { .first = out->n_origins, .n = 1 };
+
+		ret = PUSH(out->ospans, out->n_ospans, c->cap_ospans, sp);
+		if (ret) {
+			out->n_own_origins--;
+			return ret;
+		}
+	}
+	out->n_origins++;
+	return 0;
+}
+
+/* Own spans in order hold the own origins in order. */
+static void own_spans_fix(struct xg_compiled *out)
+{
+	size_t at = 0;
+
+	for (size_t i = 0; i < out->n_ospans; i++)
+		if (!out->ospans[i].v) {
+			out->ospans[i].v = out->own_origins + at;
+			at += out->ospans[i].n;
+		}
+}
+
+const struct xg_rule_origin *xg_compiled_origin(const struct xg_compiled *c,
+					       __u32 cookie)
+{
+	size_t lo = 0, hi = c->n_ospans, i = (size_t)cookie - 1;
+
+	if (!cookie || i >= c->n_origins)
+		return NULL;
+	while (hi - lo > 1) { /* the last span with first <= i */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (c->ospans[mid].first <= i)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return &c->ospans[lo].v[i - c->ospans[lo].first];
+}
+
 static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file,
 			int rule, const char *section, int item,
 			const struct xg_doc_peer_rule *pr, __u8 dir, __u8 action,
@@ -1510,7 +1568,7 @@ static int compile_item(struct cc *c, const struct xg_cnp *cnp, const char *file
 		return -ENOMEM;
 	o.section = section; /* a literal: lives as long as the program */
 	ret = origin_names(c, cnp, file, &o);
-	ret = ret ?: PUSH(c->out->origins, c->out->n_origins, c->cap_origins, o);
+	ret = ret ?: own_origin(c, &o);
 	cookie = (__u32)c->out->n_origins;
 	ret = ret ?: item_peers(c, pr, ns, &peers);
 	ret = ret ?: item_l4(c, &at, pr, action == XG_ACT_ALLOW, &l4, l7s);
@@ -1757,17 +1815,18 @@ static void *dup_array(const void *v, size_t n, size_t size)
 	return d;
 }
 
-/* The strings some records point to (a string field at each of offs),
- * in one block of their own, so the records can outlive the pool their
- * strings came from.  A field equal to the same field of the record
- * before is stored once (an item's policy and file are the previous
- * item's).  A block is shared, not copied: the compiled states whose
- * records point into it hold a reference each (xg_compiled.blocks), so
- * replaying 10,000 cached policies' origins copies no string. */
+/* Records (rule origins, identities) and the strings they point to (a
+ * string field at each of offs), in one block of their own, so the
+ * records can outlive the pool their strings came from.  A field equal
+ * to the same field of the record before is stored once (an item's
+ * policy and file are the previous item's).  A block is shared, not
+ * copied: the compiled states that point into it hold a reference each
+ * (xg_compiled.blocks), so replaying 10,000 cached policies' origins
+ * copies neither an origin nor a string. */
 struct xg_strblock {
 	unsigned refs;
 	size_t len;
-	char v[];
+	char v[] __attribute__((aligned(16))); /* [records][strings] */
 };
 
 static void strblock_unref(struct xg_strblock *b)
@@ -1779,10 +1838,9 @@ static void strblock_unref(struct xg_strblock *b)
 #define STR_FIELD(rec, size, i, off)                                           \
 	((const char **)((char *)(rec) + (i) * (size) + (off)))
 
-static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
-			size_t n_offs, struct xg_strblock **out)
+static size_t strings_len(const void *recs, size_t n, size_t size,
+			  const size_t *offs, size_t n_offs)
 {
-	struct xg_strblock *b;
 	size_t len = 0;
 
 	for (size_t i = 0; i < n; i++)
@@ -1792,12 +1850,15 @@ static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
 			if (!i || s != *STR_FIELD(recs, size, i - 1, offs[f]))
 				len += strlen(s) + 1;
 		}
-	b = malloc(sizeof(*b) + (len ? len : 1));
-	if (!b)
-		return -ENOMEM;
-	b->refs = 1;
-	b->len = len;
-	len = 0;
+	return len;
+}
+
+/* The strings recs point to copied to `to`, and recs pointed there. */
+static void strings_move(void *recs, size_t n, size_t size, const size_t *offs,
+			 size_t n_offs, char *to)
+{
+	size_t len = 0;
+
 	for (size_t f = 0; f < n_offs; f++) {
 		const char *prev = NULL, *moved = NULL;
 
@@ -1808,13 +1869,47 @@ static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
 				size_t l = strlen(*s) + 1;
 
 				prev = *s;
-				memcpy(b->v + len, *s, l);
-				moved = b->v + len;
+				memcpy(to + len, *s, l);
+				moved = to + len;
 				len += l;
 			}
 			*s = moved;
 		}
 	}
+}
+
+/* A block of recs[0..n) (in it: *copy) and their strings. */
+static int pack_records(const void *recs, size_t n, size_t size,
+			const size_t *offs, size_t n_offs,
+			struct xg_strblock **out, void **copy)
+{
+	size_t rec_len = (n * size + 15) & ~(size_t)15;
+	size_t len = strings_len(recs, n, size, offs, n_offs);
+	struct xg_strblock *b = malloc(sizeof(*b) + rec_len + len + 1);
+
+	if (!b)
+		return -ENOMEM;
+	b->refs = 1;
+	b->len = rec_len + len;
+	memcpy(b->v, recs, n * size);
+	strings_move(b->v, n, size, offs, n_offs, b->v + rec_len);
+	*out = b;
+	*copy = b->v;
+	return 0;
+}
+
+/* A block of the strings recs point to, recs pointed there. */
+static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
+			size_t n_offs, struct xg_strblock **out)
+{
+	size_t len = strings_len(recs, n, size, offs, n_offs);
+	struct xg_strblock *b = malloc(sizeof(*b) + len + 1);
+
+	if (!b)
+		return -ENOMEM;
+	b->refs = 1;
+	b->len = len;
+	strings_move(recs, n, size, offs, n_offs, b->v);
 	*out = b;
 	return 0;
 }
@@ -1855,9 +1950,9 @@ struct src_out {
 	unsigned long long epoch; /* of the last compile that used it */
 	struct xg_rule *rules;
 	size_t n_rules;
-	struct xg_rule_origin *origins;
+	const struct xg_rule_origin *origins; /* in block */
 	size_t n_origins;
-	struct xg_strblock *strs; /* what origins point to (but section) */
+	struct xg_strblock *block; /* origins and their strings (not section) */
 	struct xg_prefix *cidrs; /* those its policies name, as named */
 	size_t n_cidrs;
 	struct xg_enforce *enf;
@@ -1895,8 +1990,7 @@ static void src_out_free(struct src_out *o)
 		l7_free(&o->l7[i]);
 	free(o->l7);
 	free(o->rules);
-	free(o->origins);
-	strblock_unref(o->strs);
+	strblock_unref(o->block);
 	free(o->cidrs);
 	free(o->enf);
 	memset(o, 0, sizeof(*o));
@@ -1952,13 +2046,11 @@ static int src_record(struct cc *c, struct src_rec *rec, size_t p,
 	o->n_rules = out->n_rules - rec->rules0;
 	o->n_origins = out->n_origins - rec->origins0;
 	o->rules = malloc((o->n_rules + 1) * sizeof(*o->rules));
-	o->origins = malloc((o->n_origins + 1) * sizeof(*o->origins));
-	if (!o->rules || !o->origins)
-		goto out;
-	memcpy(o->origins, out->origins + rec->origins0,
-	       o->n_origins * sizeof(*o->origins));
-	if (pack_strings(o->origins, o->n_origins, sizeof(*o->origins),
-			 origin_strs, ARRAY_SIZE(origin_strs), &o->strs))
+	if (!o->rules ||
+	    pack_records(out->own_origins + rec->own0, o->n_origins,
+			 sizeof(*o->origins), origin_strs,
+			 ARRAY_SIZE(origin_strs), &o->block,
+			 (void **)&o->origins))
 		goto out;
 	for (size_t i = 0; i < o->n_rules; i++) {
 		struct xg_rule r = out->rules[rec->rules0 + i];
@@ -2014,20 +2106,18 @@ static int src_replay(struct cc *c, const struct src_out *o)
 		ret = l7_copy(&rs, &o->l7[i]);
 		ret = ret ?: l7_intern(c, &rs, &handle[i]);
 	}
-	if (!ret && out->n_origins + o->n_origins > c->cap_origins)
-		ret = reserve((void **)&out->origins, &c->cap_origins,
-			      out->n_origins + o->n_origins,
-			      sizeof(*out->origins));
 	if (!ret && o->n_origins) {
-		/* they point into o->strs, which out now holds too */
-		ret = PUSH(out->blocks, out->n_blocks, c->cap_blocks, o->strs);
+		/* pointed at, in o->block, which out now holds too */
+		struct xg_origin_span sp = { .first = out->n_origins,
+					     .n = o->n_origins,
+					     .v = o->origins };
+
+		ret = PUSH(out->blocks, out->n_blocks, c->cap_blocks, o->block);
 		if (!ret)
-			o->strs->refs++;
-	}
-	if (!ret) {
-		memcpy(out->origins + out->n_origins, o->origins,
-		       o->n_origins * sizeof(*o->origins));
-		out->n_origins += o->n_origins;
+			o->block->refs++;
+		ret = ret ?: PUSH(out->ospans, out->n_ospans, c->cap_ospans, sp);
+		if (!ret)
+			out->n_origins += o->n_origins;
 	}
 	if (!ret && out->n_rules + o->n_rules > c->cap_rules)
 		ret = reserve((void **)&out->rules, &c->cap_rules,
@@ -2172,6 +2262,7 @@ static int compile_sources(struct cc *c, struct xg_compile_cache *k,
 			src_out_free(&k->outs[c->found[p] - 1]);
 		rec.rules0 = c->out->n_rules;
 		rec.origins0 = c->out->n_origins;
+		rec.own0 = c->out->n_own_origins;
 		c->rec = &rec;
 		ret = compile_source(c, s);
 		c->rec = NULL;
@@ -2394,8 +2485,8 @@ drop:
 		free((void *)gens);
 }
 
-/* One origin per item: allocated at once; and room for the rules the
- * cache's parts bring. */
+/* One origin per item compiled now: allocated at once; and room for the
+ * rules and origin spans the cache's parts bring. */
 static int reserve_origins(struct cc *c)
 {
 	size_t n = 0, n_rules = 0;
@@ -2420,8 +2511,12 @@ static int reserve_origins(struct cc *c)
 			       n_rules + n_rules / 8 + 16,
 			       sizeof(*c->out->rules)))
 		return -ENOMEM;
-	return reserve((void **)&c->out->origins, &c->cap_origins, n,
-		       sizeof(*c->out->origins));
+	/* a span per source at most: one source's own origins are one */
+	if (reserve((void **)&c->out->ospans, &c->cap_ospans, c->n_pol + 1,
+		    sizeof(*c->out->ospans)))
+		return -ENOMEM;
+	return reserve((void **)&c->out->own_origins, &c->cap_origins, n,
+		       sizeof(*c->out->own_origins));
 }
 
 int xg_compile_indexed(struct xg_compile_cache *k,
@@ -2481,6 +2576,8 @@ int xg_compile_indexed(struct xg_compile_cache *k,
 		if (ret)
 			xg_err_set(c.err, "policies", "out of memory");
 	}
+	if (!ret)
+		own_spans_fix(out);
 	if (!ret && k)
 		cache_keep_env(&c, k, reuse);
 	endpoint_stage_keep(&c, k, gens, n_gens, !idx, ep_hit, ep_done);
@@ -2532,7 +2629,8 @@ void xg_compiled_free(struct xg_compiled *c)
 	free(c->rules);
 	free(c->enf);
 	xg_policy_set_free(&c->policy);
-	free(c->origins);
+	free(c->own_origins);
+	free(c->ospans);
 	free(c->l7);
 	free(c->svcs);
 	xg_strpool_free(&c->strs);

@@ -113,6 +113,12 @@ struct xg_service_spec {
 };
 
 struct xg_env_blob;
+
+/* Origins first .. first + n - 1, at v. */
+struct xg_origin_span {
+	size_t first, n;
+	const struct xg_rule_origin *v;
+};
 struct xg_strblock;
 
 struct xg_compiled {
@@ -125,15 +131,22 @@ struct xg_compiled {
 	struct xg_enforce *enf;
 	size_t n_enf;
 	struct xg_policy_set policy; /* the policy map's entries */
-	struct xg_rule_origin *origins;
+	/* Rule origins: cookie c names origin c - 1 of n_origins, found in
+	 * the span that holds it (xg_compiled_origin).  A cached policy
+	 * file's origins are pointed at, not copied; those compiled now are
+	 * in own_origins. */
 	size_t n_origins;
+	struct xg_origin_span *ospans; /* by first, ascending */
+	size_t n_ospans;
+	struct xg_rule_origin *own_origins;
+	size_t n_own_origins;
 	struct xg_l7_ruleset *l7; /* those policy entries use, by id */
 	size_t n_l7;
 	struct xg_service_spec *svcs;
 	size_t n_svcs;
 	struct xg_strpool strs; /* the strings idents and origins point to */
-	/* and the compile cache's blocks that origins replayed from it point
-	 * into (compile.c), one reference each */
+	/* and the compile cache's blocks that spans of origins replayed
+	 * from it point into (compile.c), one reference each */
 	struct xg_strblock **blocks;
 	size_t n_blocks;
 	/* When set, ipc and idents (and their labels) are a compile cache's,
@@ -148,6 +161,11 @@ int xg_compile(const struct xg_compile_src *src, size_t n_src,
 	       xg_identity_fn id_fn, void *id_arg, struct xg_compiled *out,
 	       struct xg_err *err);
 void xg_compiled_free(struct xg_compiled *c);
+
+/* The origin of the rule with this cookie; NULL for cookie 0 (rules the
+ * compiler added, e.g. keep-open) or one out of range. */
+const struct xg_rule_origin *xg_compiled_origin(const struct xg_compiled *c,
+					       __u32 cookie);
 
 /* Nonzero when c's ipcache is a compile cache's shared one: two compiled
  * states with the same nonzero serial hold the very same ipc entries, so

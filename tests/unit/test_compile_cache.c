@@ -530,6 +530,27 @@ static bool diff_backends(const struct xg_service_spec *a,
 
 /* Is the cached result (b) other than the plain one (a)?  why: the
  * first difference. */
+/* The origin spans tile 0..n_origins - 1 in order, and cookies outside
+ * it name nothing. */
+static bool spans_wrong(const struct xg_compiled *c, char *why, size_t len)
+{
+	size_t next = 0;
+
+	for (size_t i = 0; i < c->n_ospans; i++) {
+		if (c->ospans[i].first != next || !c->ospans[i].n ||
+		    !c->ospans[i].v)
+			DIFF("origin span %zu: first %zu, n %zu (expected first %zu)",
+			     i, c->ospans[i].first, c->ospans[i].n, next);
+		next += c->ospans[i].n;
+	}
+	if (next != c->n_origins)
+		DIFF("origin spans hold %zu origins of %zu", next, c->n_origins);
+	if (xg_compiled_origin(c, 0) ||
+	    xg_compiled_origin(c, (__u32)c->n_origins + 1))
+		DIFF("an origin for cookie 0 or %zu", c->n_origins + 1);
+	return false;
+}
+
 static bool diff_compiled(const struct xg_compiled *a,
 			  const struct xg_compiled *b, char *why, size_t len)
 {
@@ -592,10 +613,14 @@ static bool diff_compiled(const struct xg_compiled *a,
 		CMP_U("policy.v", i, val.pad2);
 	}
 	CMP_N(n_origins);
+	if (spans_wrong(a, why, len) || spans_wrong(b, why, len))
+		return true;
 	for (size_t i = 0; i < a->n_origins; i++) {
-		const struct xg_rule_origin *x = &a->origins[i],
-					    *y = &b->origins[i];
+		const struct xg_rule_origin *x = xg_compiled_origin(a, (__u32)i + 1),
+					    *y = xg_compiled_origin(b, (__u32)i + 1);
 
+		if (!x || !y)
+			DIFF("origin %zu not found", i);
 		CMP_S("origins", i, policy);
 		CMP_S("origins", i, file);
 		CMP_S("origins", i, section);
