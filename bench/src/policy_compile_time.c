@@ -16,6 +16,8 @@
  */
 #include <errno.h>
 #include <malloc.h>
+#include <stdbool.h>
+#include <stdint.h>
 #include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -177,8 +179,17 @@ static double pct(double *v, size_t n, double p)
 	return v[k ? k - 1 : 0];
 }
 
+/* What the daemon's document store keeps for the compiler (docstore.h),
+ * so that an apply does not walk 10,000 sets to find their kinds. */
+struct index {
+	__u32 *pol, *svc;
+	unsigned long long *ep_gens;
+	struct xg_compile_index idx;
+};
+
 struct ctx {
 	struct xg_compile_src *cs;
+	struct index ix;
 	struct xg_dp_sync sync;
 	struct xg_mapset *ms;
 	struct idh ids;
@@ -195,8 +206,8 @@ static int apply(struct ctx *c, double *compile_ms, double *sync_ms)
 	double t0 = now_ms(), t1;
 	int ret;
 
-	ret = xg_compile_cached(c->cache, c->cs, n_srcs, id_fn, &c->ids, &nc,
-				&err);
+	ret = xg_compile_indexed(c->cache, c->cs, n_srcs, &c->ix.idx, id_fn,
+				 &c->ids, &nc, &err);
 	t1 = now_ms();
 	if (ret) {
 		fprintf(stderr, "policy_compile_time: compile: %s\n",
@@ -214,6 +225,44 @@ static int apply(struct ctx *c, double *compile_ms, double *sync_ms)
 	*compile_ms = t1 - t0;
 	*sync_ms = now_ms() - t1;
 	return 0;
+}
+
+static int index_build(struct index *x, const struct xg_compile_src *cs,
+		       size_t n)
+{
+	size_t n_pol = 0, n_svc = 0, n_ep = 0;
+	bool gen0 = false;
+
+	x->pol = calloc(n + 1, sizeof(*x->pol));
+	x->svc = calloc(n + 1, sizeof(*x->svc));
+	x->ep_gens = calloc(n + 1, sizeof(*x->ep_gens));
+	if (!x->pol || !x->svc || !x->ep_gens)
+		return -ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		const struct xg_doc_set *s = cs[i].set;
+
+		if (s->n_cnps)
+			x->pol[n_pol++] = (__u32)i;
+		if (s->n_services)
+			x->svc[n_svc++] = (__u32)i;
+		if (s->n_endpoints) {
+			gen0 |= !s->gen;
+			x->ep_gens[n_ep++] = s->gen;
+		}
+	}
+	x->idx = (struct xg_compile_index){
+		.pol = x->pol, .n_pol = n_pol, .svc = x->svc, .n_svc = n_svc,
+		.ep_gens = x->ep_gens,
+		.n_ep_gens = gen0 ? SIZE_MAX : n_ep,
+	};
+	return 0;
+}
+
+static void index_free(struct index *x)
+{
+	free(x->pol);
+	free(x->svc);
+	free(x->ep_gens);
 }
 
 static void usage(void)
@@ -323,6 +372,9 @@ int main(int argc, char **argv)
 			}
 			xg_doc_set_free(&srcs[probe].set);
 			srcs[probe].set = ns_set;
+			/* the index holds kinds, which the probe keeps */
+			if (u == -2 && index_build(&c.ix, c.cs, n_srcs))
+				goto out;
 		}
 		t0 = now_ms();
 		if (apply(&c, &cm, &sm))
@@ -359,6 +411,7 @@ int main(int argc, char **argv)
 	ret = 0;
 out:
 	xg_compile_cache_free(c.cache);
+	index_free(&c.ix);
 	xg_compiled_free(&c.cur);
 	xg_dp_sync_free(&c.sync);
 	if (dp)
