@@ -115,12 +115,64 @@ struct kref {
 	size_t idx;
 };
 
+/*
+ * The keys sorted here are (subject << 32 | direction), and a cluster
+ * numbers subjects densely from 256: where the keys' compact form
+ * subject * (max direction + 1) + direction spans few values (up to a
+ * few per key), one counting pass sorts them, with a histogram that
+ * stays in the cache, where the radix sort below takes three passes
+ * over 30,000 keys on every apply.  Returns 1 when it sorted, 0 when
+ * the keys are not of that form (nothing moved), -ENOMEM.
+ */
+static int kref_sort_dense(struct kref **a, size_t n)
+{
+	struct kref *x = *a, *y;
+	__u64 max_hi = 0, max_lo = 0, range;
+	__u32 *pos;
+
+	for (size_t i = 0; i < n; i++) {
+		__u64 hi = x[i].key >> 32, lo = x[i].key & 0xffffffffu;
+
+		max_hi = hi > max_hi ? hi : max_hi;
+		max_lo = lo > max_lo ? lo : max_lo;
+	}
+	if (max_lo > 255 || max_hi >= 1u << 24)
+		return 0;
+	range = (max_hi + 1) * (max_lo + 1);
+	if (range > 4 * (__u64)n + 1024)
+		return 0;
+#define KREF_DENSE(k) (((k) >> 32) * (max_lo + 1) + ((k) & 0xffffffffu))
+	pos = calloc(range + 1, sizeof(*pos));
+	y = malloc((n + 1) * sizeof(*y));
+	if (!pos || !y) {
+		free(pos);
+		free(y);
+		return -ENOMEM;
+	}
+	for (size_t i = 0; i < n; i++)
+		pos[KREF_DENSE(x[i].key) + 1]++;
+	for (__u64 d = 1; d <= range; d++)
+		pos[d] += pos[d - 1];
+	for (size_t i = 0; i < n; i++)
+		y[pos[KREF_DENSE(x[i].key)]++] = x[i];
+#undef KREF_DENSE
+	free(pos);
+	free(x);
+	*a = y;
+	return 1;
+}
+
 /* Sorts a[0..n) by key, stably, in time linear in n; *a may change to
- * the other buffer.  Returns 0 or -ENOMEM. */
+ * the other buffer (the caller frees *a).  Returns 0 or -ENOMEM. */
 static int kref_sort(struct kref **a, size_t n)
 {
-	struct kref *x = *a, *y = malloc((n + 1) * sizeof(*y)), *t;
+	struct kref *x, *y, *t;
+	int dense = kref_sort_dense(a, n);
 
+	if (dense)
+		return dense < 0 ? dense : 0;
+	x = *a;
+	y = malloc((n + 1) * sizeof(*y));
 	if (!y)
 		return -ENOMEM;
 	for (int shift = 0; shift < 64 && n; shift += 8) {

@@ -1455,6 +1455,54 @@ static void test_merge_cache_matches(void **state)
 	xg_merge_cache_free(mc);
 }
 
+/* Merging sorts by subject: in one counting pass where subjects are
+ * dense, as a cluster numbers them, else by radix.  The same rules under
+ * subjects spread far apart, in the same order, must give the same
+ * entries, subject for subject, plain and through the merge cache. */
+static void test_sort_spread_subjects(void **state)
+{
+	enum { N = 300, SPREAD = 65537 };
+	static struct xg_rule dense[N], spread[N];
+
+	rnd_state = 777;
+	for (size_t i = 0; i < N; i++) {
+		dense[i] = rnd_rule();
+		spread[i] = dense[i];
+		spread[i].subject = 256 + (dense[i].subject - 256) * SPREAD;
+	}
+	for (int cached = 0; cached < 2; cached++) {
+		struct xg_merge_cache *mc = cached ? xg_merge_cache_new() : NULL;
+		struct xg_policy_set a, b;
+		struct xg_err ea = {}, eb = {};
+
+		assert_int_equal(xg_policy_compile_l7_cached(mc, dense, N, NULL, 0,
+							     bit_union, NULL,
+							     &a, &ea),
+				 0);
+		xg_merge_cache_free(mc);
+		mc = cached ? xg_merge_cache_new() : NULL;
+		assert_int_equal(xg_policy_compile_l7_cached(mc, spread, N, NULL,
+							     0, bit_union, NULL,
+							     &b, &eb),
+				 0);
+		xg_merge_cache_free(mc);
+		check_set_shape(&a);
+		check_set_shape(&b);
+		assert_true(a.n > 256); /* enough to be sorted, not insertion */
+		assert_int_equal(a.n, b.n);
+		for (size_t i = 0; i < a.n; i++) {
+			struct xg_policy_entry e = b.v[i];
+
+			assert_int_equal((e.key.subject - 256) % SPREAD, 0);
+			e.key.subject = 256 + (e.key.subject - 256) / SPREAD;
+			if (memcmp(&e, &a.v[i], sizeof(e)))
+				fail_msg("%s: entry %zu differs", cached ? "cached" : "plain", i);
+		}
+		xg_policy_set_free(&a);
+		xg_policy_set_free(&b);
+	}
+}
+
 static void compile_l7_ok(const struct xg_rule *rules, size_t n,
 			  struct xg_policy_set *out)
 {
@@ -1779,6 +1827,7 @@ int main(void)
 						sync_setup, sync_teardown),
 		cmocka_unit_test(test_l7_merge_one_key),
 		cmocka_unit_test(test_merge_cache_matches),
+		cmocka_unit_test(test_sort_spread_subjects),
 		cmocka_unit_test(test_l7_merge_across_keys),
 		cmocka_unit_test_setup_teardown(test_l7_fold_datapath,
 						sync_setup, sync_teardown),
