@@ -157,6 +157,7 @@ struct cc {
 	__u32 *found;
 	struct span { __u32 start, n; } *cspan;
 	struct xg_prefix *raw_cidrs; /* as named, before sorting */
+	size_t n_raw_cidrs;
 	/* origin_names: the last policy and file named, and their names */
 	const struct xg_cnp *o_cnp;
 	const char *o_policy, *o_file_key, *o_file;
@@ -601,6 +602,8 @@ static int src_cidrs_walk(struct cc *c, const struct xg_doc_set *set)
 	return ret;
 }
 
+static bool cidrs_as_last(struct cc *c);
+
 static int collect_cidrs(struct cc *c)
 {
 	int ret = 0;
@@ -624,7 +627,10 @@ static int collect_cidrs(struct cc *c)
 			return -ENOMEM;
 		for (size_t i = 0; i < c->n_cidrs; i++)
 			c->raw_cidrs[i] = c->cidrs[i].pfx;
+		c->n_raw_cidrs = c->n_cidrs;
 	}
+	if (cidrs_as_last(c))
+		return 0;
 	if (c->n_cidrs) {
 		size_t w = 1;
 
@@ -1981,6 +1987,13 @@ struct xg_compile_cache {
 	unsigned long long epoch; /* compiles that used outs */
 	struct cidr_id *cidrs;
 	size_t n_cidrs;
+	/* The CIDRs the last compile met, as named (raw, n_raw), and its
+	 * cidrs' address order (by_addr): the same list met again sorts to
+	 * the same cidrs, so the next compile copies them rather than sort
+	 * every policy's CIDRs again.  Kept with cidrs (NULL: none). */
+	struct xg_prefix *raw;
+	size_t n_raw;
+	__u32 *by_addr;
 	/* The ipcache and identities they made (they depend on nothing
 	 * else either), shared with every compiled state that uses them. */
 	struct xg_env_blob *env;
@@ -2009,6 +2022,11 @@ static void cache_outs_free(struct xg_compile_cache *k)
 	free(k->cidrs);
 	k->cidrs = NULL;
 	k->n_cidrs = 0;
+	free(k->raw);
+	free(k->by_addr);
+	k->raw = NULL;
+	k->by_addr = NULL;
+	k->n_raw = 0;
 	env_unref(k->env);
 	k->env = NULL;
 }
@@ -2332,6 +2350,49 @@ static void cache_keep_env(struct cc *c, struct xg_compile_cache *k,
 		cache_outs_free(k);
 }
 
+/* When the CIDRs met are those the last compile met, in the same order:
+ * its sorted list (with the identities it numbered) and its address
+ * order, copied. */
+static bool cidrs_as_last(struct cc *c)
+{
+	const struct xg_compile_cache *k = c->k;
+
+	if (!k || !k->cidrs || !k->raw || !k->by_addr || !c->raw_cidrs ||
+	    k->n_raw != c->n_cidrs ||
+	    (c->n_cidrs &&
+	     memcmp(k->raw, c->raw_cidrs, c->n_cidrs * sizeof(*k->raw))))
+		return false;
+	c->cidr_by_addr = dup_array(k->by_addr, k->n_cidrs, sizeof(*k->by_addr));
+	c->scratch = malloc((k->n_cidrs + 1) * sizeof(*c->scratch));
+	if (!c->cidr_by_addr || !c->scratch) {
+		free(c->cidr_by_addr);
+		free(c->scratch);
+		c->cidr_by_addr = c->scratch = NULL;
+		return false; /* sorted anew, which fails the same way */
+	}
+	if (k->n_cidrs)
+		memcpy(c->cidrs, k->cidrs, k->n_cidrs * sizeof(*c->cidrs));
+	c->n_cidrs = k->n_cidrs;
+	return true;
+}
+
+/* After a good compile, with k->cidrs what it sorted: what it met. */
+static void cache_keep_cidrs(struct cc *c, struct xg_compile_cache *k)
+{
+	free(k->raw);
+	free(k->by_addr);
+	k->raw = NULL;
+	k->by_addr = NULL;
+	k->n_raw = 0;
+	if (!k->cidrs || !c->raw_cidrs || !c->cidr_by_addr)
+		return;
+	k->raw = c->raw_cidrs; /* taken */
+	k->n_raw = c->n_raw_cidrs;
+	k->by_addr = c->cidr_by_addr;
+	c->raw_cidrs = NULL;
+	c->cidr_by_addr = NULL;
+}
+
 static int ipc_and_idents(struct cc *c, struct xg_compile_cache *k,
 			  bool reuse)
 {
@@ -2591,8 +2652,10 @@ int xg_compile_indexed(struct xg_compile_cache *k,
 	}
 	if (!ret)
 		own_spans_fix(out);
-	if (!ret && k)
+	if (!ret && k) {
 		cache_keep_env(&c, k, reuse);
+		cache_keep_cidrs(&c, k);
+	}
 	endpoint_stage_keep(&c, k, gens, n_gens, !idx, ep_hit, ep_done);
 	free(c.pol_own);
 	free(c.svc_own);
