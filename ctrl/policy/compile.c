@@ -1132,6 +1132,29 @@ nomem:
 	return -ENOMEM;
 }
 
+static int l7_copy(struct xg_l7_ruleset *d, const struct xg_l7_ruleset *s);
+
+/* As l7_intern, of a cached source's ruleset (canonical, as compiled):
+ * copied only when the compile has none with its rules yet.  At 10,000
+ * policies most rulesets are the same few, and copying each cached one
+ * to find it there already was most of replaying them. */
+static int l7_intern_copy(struct cc *c, const struct xg_l7_ruleset *src,
+			  __u32 *handle)
+{
+	__u64 h = l7_hash(src), key = h == XG_U64MAP_EMPTY ? 0 : h;
+	const __u32 *head = xg_u64map_get(&c->l7_idx, key);
+	struct xg_l7_ruleset rs;
+
+	for (__u32 i = head ? *head : 0; i; i = c->l7_next[i - 1])
+		if (c->l7_hash[i - 1] == h && !l7_cmp(&c->out->l7[i - 1], src)) {
+			*handle = i;
+			return 0;
+		}
+	if (l7_copy(&rs, src))
+		return -ENOMEM;
+	return l7_intern(c, &rs, handle);
+}
+
 /* xg_l7_union_fn for xg_policy_compile_l7: the ruleset of a's rules and
  * b's (b == 0: and a rule allowing everything), made on demand. */
 static int l7_union(void *arg, __u32 a, __u32 b, __u32 *out)
@@ -2131,12 +2154,8 @@ static int src_replay(struct cc *c, const struct src_out *o)
 					      calloc(o->n_l7, sizeof(*handle));
 	if (!handle)
 		return -ENOMEM;
-	for (size_t i = 0; i < o->n_l7 && !ret; i++) {
-		struct xg_l7_ruleset rs;
-
-		ret = l7_copy(&rs, &o->l7[i]);
-		ret = ret ?: l7_intern(c, &rs, &handle[i]);
-	}
+	for (size_t i = 0; i < o->n_l7 && !ret; i++)
+		ret = l7_intern_copy(c, &o->l7[i], &handle[i]);
 	if (!ret && o->n_origins) {
 		/* pointed at, in o->block, which out now holds too */
 		struct xg_origin_span sp = { .first = out->n_origins,
