@@ -901,8 +901,7 @@ struct xg_merge_cache *xg_merge_cache_new(void)
 
 static void mgroup_free(struct mgroup *g)
 {
-	free(g->in);
-	free(g->v);
+	free(g->in); /* v is in the same block */
 	memset(g, 0, sizeof(*g));
 }
 
@@ -993,6 +992,7 @@ static int group_keep(struct xg_merge_cache *mc, __u64 key,
 {
 	const __u32 *old = xg_u64map_get(&mc->idx, key);
 	struct mgroup *g;
+	size_t in_len;
 	__u32 *slot;
 	bool added;
 
@@ -1018,12 +1018,16 @@ static int group_keep(struct xg_merge_cache *mc, __u64 key,
 	}
 	g->key = key;
 	g->epoch = mc->epoch;
-	g->in = malloc((n + 1) * sizeof(*g->in));
-	g->v = malloc((nv + 1) * sizeof(*g->v));
-	if (!g->in || !g->v) {
+	/* inputs and entries in one block: every apply compares the one and
+	 * copies the other, for each of 15,000 groups at 10,000 policies,
+	 * and two allocations were two cache misses */
+	in_len = ((n + 1) * sizeof(*g->in) + 15) & ~(size_t)15;
+	g->in = malloc(in_len + (nv + 1) * sizeof(*g->v));
+	if (!g->in) {
 		mgroup_free(g);
 		return -ENOMEM;
 	}
+	g->v = (struct xg_policy_entry *)((char *)g->in + in_len);
 	for (size_t i = 0; i < n; i++) {
 		if (r[i].idx >= nrules)
 			g->n_enf++;
