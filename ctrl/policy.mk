@@ -6,7 +6,7 @@
 # (fastpath/l7/regex.c, the one piece of the fast path it carries).
 
 POL_SRCS    := ctrl/policy/labels.c ctrl/policy/compile.c ctrl/policy/dp_sync.c \
-	       ctrl/policy/strpool.c \
+	       ctrl/policy/strpool.c ctrl/policy/strblock.c \
 	       ctrl/policy/explain.c fastpath/l7/regex.c
 POL_LIB     := $(BUILD)/libxgpol.a
 POL_LIB_SAN := $(BUILD)/san/libxgpol.a

@@ -13,6 +13,7 @@
 #include "hashtab.h"
 #include "labels.h"
 #include "pairset.h"
+#include "strblock.h"
 #include "fastpath/l7/regex.h"
 
 #ifndef ARRAY_SIZE
@@ -1844,109 +1845,6 @@ static void *dup_array(const void *v, size_t n, size_t size)
 	return d;
 }
 
-/* Records (rule origins, identities) and the strings they point to (a
- * string field at each of offs), in one block of their own, so the
- * records can outlive the pool their strings came from.  A field equal
- * to the same field of the record before is stored once (an item's
- * policy and file are the previous item's).  A block is shared, not
- * copied: the compiled states that point into it hold a reference each
- * (xg_compiled.blocks), so replaying 10,000 cached policies' origins
- * copies neither an origin nor a string. */
-struct xg_strblock {
-	unsigned refs;
-	size_t len;
-	char v[] __attribute__((aligned(16))); /* [records][strings] */
-};
-
-static void strblock_unref(struct xg_strblock *b)
-{
-	if (b && !--b->refs)
-		free(b);
-}
-
-#define STR_FIELD(rec, size, i, off)                                           \
-	((const char **)((char *)(rec) + (i) * (size) + (off)))
-
-static size_t strings_len(const void *recs, size_t n, size_t size,
-			  const size_t *offs, size_t n_offs)
-{
-	size_t len = 0;
-
-	for (size_t i = 0; i < n; i++)
-		for (size_t f = 0; f < n_offs; f++) {
-			const char *s = *STR_FIELD(recs, size, i, offs[f]);
-
-			if (!i || s != *STR_FIELD(recs, size, i - 1, offs[f]))
-				len += strlen(s) + 1;
-		}
-	return len;
-}
-
-/* The strings recs point to copied to `to`, and recs pointed there. */
-static void strings_move(void *recs, size_t n, size_t size, const size_t *offs,
-			 size_t n_offs, char *to)
-{
-	size_t len = 0;
-
-	for (size_t f = 0; f < n_offs; f++) {
-		const char *prev = NULL, *moved = NULL;
-
-		for (size_t i = 0; i < n; i++) {
-			const char **s = STR_FIELD(recs, size, i, offs[f]);
-
-			if (!i || *s != prev) {
-				size_t l = strlen(*s) + 1;
-
-				prev = *s;
-				memcpy(to + len, *s, l);
-				moved = to + len;
-				len += l;
-			}
-			*s = moved;
-		}
-	}
-}
-
-#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
-
-/* A block of `pre` bytes for the caller (at b->v), then recs[0..n) (in
- * it: *copy) and their strings. */
-static int pack_records(size_t pre, const void *recs, size_t n, size_t size,
-			const size_t *offs, size_t n_offs,
-			struct xg_strblock **out, void **copy)
-{
-	size_t rec_at = ALIGN16(pre), rec_len = ALIGN16(n * size);
-	size_t len = strings_len(recs, n, size, offs, n_offs);
-	struct xg_strblock *b = malloc(sizeof(*b) + rec_at + rec_len + len + 1);
-
-	if (!b)
-		return -ENOMEM;
-	b->refs = 1;
-	b->len = rec_at + rec_len + len;
-	memcpy(b->v + rec_at, recs, n * size);
-	strings_move(b->v + rec_at, n, size, offs, n_offs,
-		     b->v + rec_at + rec_len);
-	*out = b;
-	*copy = b->v + rec_at;
-	return 0;
-}
-
-/* A block of the strings recs point to, recs pointed there. */
-static int pack_strings(void *recs, size_t n, size_t size, const size_t *offs,
-			size_t n_offs, struct xg_strblock **out)
-{
-	size_t len = strings_len(recs, n, size, offs, n_offs);
-	struct xg_strblock *b = malloc(sizeof(*b) + len + 1);
-
-	if (!b)
-		return -ENOMEM;
-	b->refs = 1;
-	b->len = len;
-	strings_move(recs, n, size, offs, n_offs, b->v);
-	*out = b;
-	return 0;
-}
-
 static const size_t origin_strs[] = {
 	offsetof(struct xg_rule_origin, policy),
 	offsetof(struct xg_rule_origin, file),
@@ -1971,7 +1869,7 @@ static void env_unref(struct xg_env_blob *b)
 		return;
 	free(b->ipc);
 	free(b->idents);
-	strblock_unref(b->strs);
+	xg_strblock_unref(b->strs);
 	free(b);
 }
 
@@ -2030,7 +1928,7 @@ static void src_out_free(struct src_out *o)
 	for (size_t i = 0; i < o->n_l7; i++)
 		l7_free(&o->l7[i]);
 	free(o->l7);
-	strblock_unref(o->block);
+	xg_strblock_unref(o->block);
 	memset(o, 0, sizeof(*o));
 }
 
@@ -2091,11 +1989,11 @@ static int src_record(struct cc *c, struct src_rec *rec, size_t p,
 	 * enforced pairs (src_replay), then the origins that compiled
 	 * states point at. */
 	{
-		size_t rules_at = ALIGN16(o->n_cidrs * sizeof(*o->cidrs));
-		size_t enf_at = rules_at + ALIGN16(o->n_rules * sizeof(*o->rules));
+		size_t rules_at = XG_ALIGN16(o->n_cidrs * sizeof(*o->cidrs));
+		size_t enf_at = rules_at + XG_ALIGN16(o->n_rules * sizeof(*o->rules));
 		size_t pre = enf_at + o->n_enf * sizeof(*o->enf);
 
-		if (pack_records(pre, out->own_origins + rec->own0,
+		if (xg_strblock_pack(pre, out->own_origins + rec->own0,
 				 o->n_origins, sizeof(*o->origins), origin_strs,
 				 ARRAY_SIZE(origin_strs), &o->block,
 				 (void **)&o->origins))
@@ -2364,8 +2262,9 @@ static void cache_keep_env(struct cc *c, struct xg_compile_cache *k,
 		b->n_idents = o->n_idents;
 	}
 	if (!k->cidrs || !b || !b->ipc || !b->idents ||
-	    pack_strings(b->idents, b->n_idents, sizeof(*b->idents), ident_strs,
-			 ARRAY_SIZE(ident_strs), &b->strs))
+	    xg_strblock_pack_strings(b->idents, b->n_idents, sizeof(*b->idents),
+				     ident_strs, ARRAY_SIZE(ident_strs),
+				     &b->strs))
 		cache_outs_free(k);
 }
 
@@ -2730,7 +2629,7 @@ void xg_compiled_free(struct xg_compiled *c)
 	free(c->svcs);
 	xg_strpool_free(&c->strs);
 	for (size_t i = 0; i < c->n_blocks; i++)
-		strblock_unref(c->blocks[i]);
+		xg_strblock_unref(c->blocks[i]);
 	free(c->blocks);
 	memset(c, 0, sizeof(*c));
 }
