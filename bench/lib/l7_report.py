@@ -92,6 +92,7 @@ def main():
            "quick": bool(meta["quick"]), "rounds": meta["rounds"],
            "allowed_seconds": meta["allowed_s"], "denied_seconds": meta["denied_s"],
            "wrk": meta["wrk"], "haproxy_nbthread": meta["haproxy_nbthread"],
+           "xgate_xdp_mode": meta.get("xgate_xdp_mode", "native"),
            "modes_run": active, "versions": meta["versions"], "urls": meta["urls"],
            "loadavg_before": meta["loadavg_before"], "loadavg_after": meta["loadavg_after"],
            "xgate_fastpath_status": meta.get("xgate_fastpath_status"),
@@ -321,12 +322,17 @@ def main():
         f"- **direct**: c1 -> `{meta['urls']['direct']}`: nginx on b1, through the gateway "
         "namespace with plain Linux forwarding; no XDP program, no proxy. The ceiling.\n"
         f"- **xgate**: c1 -> `{meta['urls']['xgate']}` on a second lab built the same way, "
-        "xgated on the gateway legs gw0/gw1 (native XDP), file kvstore holding "
+        f"xgated on the gateway legs gw0/gw1 ({meta.get('xgate_xdp_mode', 'native')} XDP: "
+        + ("every frame here reaches the gateway as an skb from a kernel stack, and native XDP "
+           "on veth copies each into a page of its own first; on a NIC with an XDP driver "
+           "native is the mode to use" if meta.get('xgate_xdp_mode') == 'generic' else
+           "on veth each frame is first copied into a page of its own; `--xdp-mode generic` "
+           "avoids that") + "), file kvstore holding "
         "config/examples/endpoints.yaml and one CiliumNetworkPolicy: b1 (class: deathstar) "
         "admits c1 (class: tiefighter) on 80/TCP with `rules: http: [{method: GET, path: "
-        "/public/.*}]`. Every packet of the flow goes over AF_XDP (copy mode: veth has no "
-        "zero-copy) to the fast path in xgated (`fastpath = { enabled = true; queues = 1; "
-        "busy_poll = false; }`), which judges each request and forwards or answers 403.\n"
+        "/public/.*}]`. Every segment of the client's that carries bytes (or ends the stream) "
+        "goes over AF_XDP (copy mode: veth has no zero-copy) to the fast path in xgated (`fastpath = { enabled = true; queues = 1; "
+        "busy_poll = false; }`), which judges each request and forwards or answers 403; SYNs, bare ACKs and the server's answers stay in XDP.\n"
         f"- **haproxy**: c1 -> `{meta['urls']['haproxy']}`: HAProxy in the gateway namespace, "
         "`mode http`, `acl allowed method GET`, `acl allowed_path path_reg ^/public/.*$`, "
         "`http-request deny deny_status 403 unless allowed allowed_path`, server b1:80; "
