@@ -93,6 +93,7 @@ def main():
            "allowed_seconds": meta["allowed_s"], "denied_seconds": meta["denied_s"],
            "wrk": meta["wrk"], "haproxy_nbthread": meta["haproxy_nbthread"],
            "xgate_xdp_mode": meta.get("xgate_xdp_mode", "native"),
+           "xgate_busy_poll": meta.get("xgate_busy_poll", False),
            "modes_run": active, "versions": meta["versions"], "urls": meta["urls"],
            "loadavg_before": meta["loadavg_before"], "loadavg_after": meta["loadavg_after"],
            "xgate_fastpath_status": meta.get("xgate_fastpath_status"),
@@ -332,7 +333,7 @@ def main():
         "admits c1 (class: tiefighter) on 80/TCP with `rules: http: [{method: GET, path: "
         "/public/.*}]`. Every segment of the client's that carries bytes (or ends the stream) "
         "goes over AF_XDP (copy mode: veth has no zero-copy) to the fast path in xgated (`fastpath = { enabled = true; queues = 1; "
-        "busy_poll = false; }`), which judges each request and forwards or answers 403; SYNs, bare ACKs and the server's answers stay in XDP.\n"
+        f"busy_poll = {'true' if meta.get('xgate_busy_poll') else 'false'}; }}`), which judges each request and forwards or answers 403; SYNs, bare ACKs and the server's answers stay in XDP.\n"
         f"- **haproxy**: c1 -> `{meta['urls']['haproxy']}`: HAProxy in the gateway namespace, "
         "`mode http`, `acl allowed method GET`, `acl allowed_path path_reg ^/public/.*$`, "
         "`http-request deny deny_status 403 unless allowed allowed_path`, server b1:80; "
@@ -347,7 +348,12 @@ def main():
         "run divided by the requests; kernel forwarding (direct, and the XDP/softirq part of "
         "xgate) is not in it.\n")
     if idle:
-        md.append("Idle CPU of the gateway processes (no traffic, before the runs; no busy polling): " +
+        poll = ("xgate busy polling" if meta.get("xgate_busy_poll") else "no busy polling")
+        if meta.get("xgate_busy_poll"):
+            md.append("xgate's worker busy polls in this run (`--busy-poll`): it spins on its rings "
+                      "and takes a core of the two that wrk and nginx share with it. xgated is "
+                      "stopped (SIGSTOP) while the other modes run, so they run as without it.\n")
+        md.append(f"Idle CPU of the gateway processes (no traffic, before the runs; {poll}): " +
                   ", ".join(f"{m} {v:.1f}%" for m, v in idle.items()) + ".\n")
 
     with open(prefix + ".md", "w") as f:
