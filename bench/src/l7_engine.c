@@ -212,7 +212,7 @@ int main(int argc, char **argv)
 	long requests = 200000;
 	size_t n_counts = sizeof(flow_counts) / sizeof(flow_counts[0]);
 	double ns[sizeof(flow_counts) / sizeof(flow_counts[0])];
-	long one = 0;
+	long one = -1; /* --flows: only that count */
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--json")) {
@@ -229,14 +229,14 @@ int main(int argc, char **argv)
 			return 2;
 		}
 	}
-	if (runs < 1 || runs > MAX_RUNS || requests < 1 || one < 0 ||
-	    one > 1000000) {
+	if (runs < 1 || runs > MAX_RUNS || requests < 1 ||
+	    (one != -1 && (one < 1 || one > 1000000))) {
 		fprintf(stderr,
 			"l7_engine: --runs 1..%d, --requests >= 1, --flows 1..1000000\n",
 			MAX_RUNS);
 		return 2;
 	}
-	if (one) {
+	if (one != -1) {
 		flow_counts[0] = (size_t)one;
 		n_counts = 1;
 	}
